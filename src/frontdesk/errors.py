@@ -1,0 +1,51 @@
+"""The FrontdeskError tree.
+
+Every error carries a user-safe ``message`` (what went wrong and what to do) and an
+optional ``detail`` meant for logs and operators, never for shoppers.
+"""
+
+from __future__ import annotations
+
+
+class FrontdeskError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    code = "frontdesk_error"
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(FrontdeskError):
+    """A setting is missing or has a bad value."""
+
+    code = "config_error"
+
+
+class KnowledgeBaseError(FrontdeskError):
+    """A knowledge-base file cannot be loaded; names the file, the entry and the problem."""
+
+    code = "knowledge_base_error"
+
+
+class ModelError(FrontdeskError):
+    """The embedding model is missing, corrupt or does not match its manifest."""
+
+    code = "model_error"
+
+
+class InputError(FrontdeskError):
+    """A shopper message or command argument is not usable as given."""
+
+    code = "input_error"
+
+
+class EvaluationError(FrontdeskError):
+    """An evaluation set is malformed."""
+
+    code = "evaluation_error"
