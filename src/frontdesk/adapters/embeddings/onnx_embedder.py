@@ -1,0 +1,103 @@
+"""all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime + tokenizers: no torch at serve time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from frontdesk.core.ports import FloatArray
+from frontdesk.errors import ModelError
+
+MAX_TOKENS = 256
+BATCH = 32
+
+
+def _normalise(matrix: FloatArray) -> FloatArray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    normalised: FloatArray = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return normalised
+
+
+class OnnxEmbedder:
+    """Sentence and token embeddings from the exported model directory."""
+
+    is_semantic = True
+
+    def __init__(self, model_dir: Path, *, threads: int = 1, verify: bool = True) -> None:
+        onnx_path = model_dir / "model.onnx"
+        tokenizer_path = model_dir / "tokenizer.json"
+        if not onnx_path.is_file() or not tokenizer_path.is_file():
+            raise ModelError(f"No exported model in {model_dir}; run `make setup` to export it.")
+        if verify:
+            self._verify(model_dir)
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # The shipped tokenizer.json pads every text to 128 tokens; we pad per batch.
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._session = ort.InferenceSession(
+                str(onnx_path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"Cannot load {onnx_path}: {exc}") from exc
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self.name = f"all-MiniLM-L6-v2 int8 ONNX ({model_dir})"
+
+    @staticmethod
+    def _verify(model_dir: Path) -> None:
+        """Cheap integrity check: the file size recorded at export time must match."""
+        manifest_path = model_dir / "manifest.json"
+        if not manifest_path.is_file():
+            raise ModelError(f"{manifest_path} is missing; re-run `make setup`.")
+        try:
+            json.loads(manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{manifest_path} is not valid JSON; re-run `make setup`.") from exc
+
+    def fit(self, corpus: Sequence[str]) -> None:
+        """Nothing to learn: the model is pre-trained."""
+
+    def _run(self, texts: Sequence[str]) -> tuple[FloatArray, Any]:
+        encodings = self._tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+        return hidden, (mask, encodings)
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        # Sorting by length keeps padding (wasted compute) small in each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
+            hidden, (mask, _) = self._run([texts[i] for i in chunk])
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[chunk] = pooled
+        return _normalise(out)
+
+    def encode(self, text: str) -> tuple[FloatArray, list[str], FloatArray]:
+        hidden, (_, encodings) = self._run([text])
+        sentence = _normalise(hidden[0].mean(axis=0, keepdims=True))[0]
+        tokens = list(encodings[0].tokens)
+        keep = [i for i, tok in enumerate(tokens) if tok not in ("[CLS]", "[SEP]")]
+        return sentence, [tokens[i] for i in keep], _normalise(hidden[0, keep])
