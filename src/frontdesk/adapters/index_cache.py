@@ -1,0 +1,116 @@
+"""On-disk cache of built indexes and calibrations under FRONTDESK_HOME/cache.
+
+Building an index runs the model over every entry; calibration runs it over the
+reference phrasings. Both depend only on their inputs, so they are keyed by a hash
+of those inputs and reused: `frontdesk ask` then starts in well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from frontdesk.core.knowledge.calibration import Calibration, ConfidenceModel
+from frontdesk.core.knowledge.index import KnowledgeIndex
+from frontdesk.core.knowledge.model import KnowledgeBase
+from frontdesk.core.ports import Embedder
+
+FORMAT_VERSION = "3"
+
+
+def _code_fingerprint() -> str:
+    """A calibration is only as current as the code that scored it: hash that code."""
+    from frontdesk.core.knowledge import calibration, index, offtopic, ranking, scoring
+
+    digest = hashlib.sha256()
+    for module in (calibration, index, offtopic, ranking, scoring):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kb_fingerprint(kb: KnowledgeBase) -> str:
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    for e in kb.entries:
+        record = [e.id, e.question, e.answer, e.category, *e.alt_questions]
+        digest.update(json.dumps(record, ensure_ascii=False).encode())
+    return digest.hexdigest()[:24]
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join((FORMAT_VERSION, *parts)).encode()).hexdigest()[:24]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+class IndexCache:
+    def __init__(self, root: Path, model_id: str) -> None:
+        self.root = root
+        self.model_id = model_id
+
+    def index(self, kb: KnowledgeBase, embedder: Embedder) -> KnowledgeIndex:
+        key = _key(self.model_id, kb_fingerprint(kb), _code_fingerprint())
+        path = self.root / f"index-{key}.npz"
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    arrays = {name: data[name] for name in KnowledgeIndex.ARRAYS}
+                    idf = json.loads(str(data["idf"]))
+                return KnowledgeIndex.restore(kb, embedder, arrays, idf)
+            except (OSError, KeyError, ValueError):
+                path.unlink(missing_ok=True)  # a corrupt cache is rebuilt, never trusted
+        index = KnowledgeIndex(kb, embedder)
+        arrays, idf = index.state()
+        buffer = io.BytesIO()
+        np.savez(buffer, idf=np.asarray(json.dumps(idf)), **arrays)  # type: ignore[arg-type]
+        _atomic_write(path, buffer.getvalue())
+        return index
+
+    def calibration_path(self, reference: KnowledgeBase) -> Path:
+        key = _key(self.model_id, kb_fingerprint(reference), _code_fingerprint())
+        return self.root / f"calibration-{key}.json"
+
+    def load_calibration(self, reference: KnowledgeBase) -> Calibration | None:
+        path = self.calibration_path(reference)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            model = raw["model"]
+            return Calibration(
+                ConfidenceModel(
+                    weights=tuple(float(w) for w in model["weights"]),
+                    bias=float(model["bias"]),
+                    mean=tuple(float(m) for m in model["mean"]),
+                    scale=tuple(float(s) for s in model["scale"]),
+                ),
+                float(raw["answer_threshold"]),
+                float(raw["clarify_threshold"]),
+                {k: float(v) for k, v in raw["stats"].items()},
+            )
+        except (OSError, KeyError, ValueError, TypeError):
+            return None
+
+    def save_calibration(self, reference: KnowledgeBase, calibration: Calibration) -> None:
+        model = calibration.model
+        raw = {
+            "model": {
+                "weights": list(model.weights),
+                "bias": model.bias,
+                "mean": list(model.mean),
+                "scale": list(model.scale),
+            },
+            "answer_threshold": calibration.answer_threshold,
+            "clarify_threshold": calibration.clarify_threshold,
+            "stats": calibration.stats,
+        }
+        _atomic_write(self.calibration_path(reference), json.dumps(raw).encode())

@@ -1,0 +1,93 @@
+"""Composition root: builds the Assistant and its services from Settings."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
+from frontdesk.adapters.index_cache import IndexCache
+from frontdesk.config import Settings, load_settings
+from frontdesk.core.engine import Assistant
+from frontdesk.core.knowledge.answering import FaqAnswerer
+from frontdesk.core.knowledge.calibration import Calibration, calibrate
+from frontdesk.core.knowledge.index import KnowledgeIndex
+from frontdesk.core.knowledge.loading import load_kb
+from frontdesk.core.knowledge.model import KnowledgeBase
+from frontdesk.core.ports import Embedder
+from frontdesk.errors import ConfigError, ModelError
+
+log = logging.getLogger("frontdesk")
+
+DEMO_KB = Path(__file__).resolve().parent / "demo" / "data" / "kb.jsonl"
+# Calibration reference: our own demo KB, whose entries carry shopper phrasings.
+REFERENCE_KB = DEMO_KB
+FALLBACK_WARNING = (
+    "No embedding model found at {path}; answering with the TF-IDF fallback, which "
+    "understands rewordings less well. Run `make setup` to export the model."
+)
+
+
+def default_kb_path(settings: Settings | None = None) -> Path:
+    if settings is not None and settings.kb_path is not None:
+        return settings.kb_path
+    return DEMO_KB
+
+
+def choose_embedder(settings: Settings, retriever: str) -> tuple[Embedder, str, list[str]]:
+    """The embedder, an id for cache keys, and warnings for the user."""
+    if retriever not in {"auto", "onnx", "tfidf"}:
+        raise ConfigError(f"Unknown retriever {retriever!r}: use auto, onnx or tfidf.")
+    model_dir = settings.default_model_dir
+    if retriever == "tfidf":
+        return TfidfEmbedder(), "tfidf", []
+    try:
+        embedder = OnnxEmbedder(model_dir, threads=settings.threads)
+    except ModelError:
+        if retriever == "onnx":
+            raise
+        warning = FALLBACK_WARNING.format(path=model_dir)
+        log.warning(warning)
+        return TfidfEmbedder(), "tfidf", [warning]
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    return embedder, f"onnx:{manifest.get('onnx_sha256', 'unknown')}", []
+
+
+def _calibration(
+    cache: IndexCache, settings: Settings, retriever_id: str, embedder: Embedder
+) -> Calibration:
+    reference = load_kb(REFERENCE_KB)
+    cached = cache.load_calibration(reference)
+    if cached is not None:
+        return cached
+    if retriever_id == "tfidf":
+        # TF-IDF learns its vocabulary from the KB it indexes: calibrate on a fresh one.
+        calibration = calibrate(reference, TfidfEmbedder)
+    else:
+        calibration = calibrate(reference, lambda: embedder)
+    cache.save_calibration(reference, calibration)
+    return calibration
+
+
+def build_assistant(
+    kb_path: Path | None = None,
+    *,
+    retriever: str | None = None,
+    settings: Settings | None = None,
+    kb: KnowledgeBase | None = None,
+) -> Assistant:
+    settings = settings or load_settings()
+    if kb is None:
+        kb = load_kb(kb_path or default_kb_path(settings))
+    embedder, retriever_id, warnings = choose_embedder(settings, retriever or settings.retriever)
+    cache = IndexCache(settings.home / "cache", retriever_id)
+    calibration = _calibration(cache, settings, retriever_id, embedder)
+    if retriever_id == "tfidf":
+        # Fitting TF-IDF on the KB is quick and its vectors need the fitted state.
+        index = KnowledgeIndex(kb, TfidfEmbedder())
+    else:
+        index = cache.index(kb, embedder)
+    answerer = FaqAnswerer(index, calibration)
+    return Assistant(answerer, max_chars=settings.max_message_chars, notes=tuple(warnings))

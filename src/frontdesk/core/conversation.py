@@ -1,0 +1,100 @@
+"""A conversation is an append-only log of events that records who said each thing."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Mode(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    AGENT = "agent"
+    CLOSED = "closed"
+
+
+class ReplyKind(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ABSTAIN = "abstain"
+    SMALLTALK = "smalltalk"
+    PROMPT = "prompt"  # the message was empty: ask the shopper to ask something
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A quick reply the shopper can pick; ``id`` is the FAQ entry it leads to."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the assistant says, and why (entry ids, confidence, notes)."""
+
+    kind: ReplyKind
+    text: str
+    source_ids: tuple[str, ...] = ()
+    confidence: float = 0.0
+    options: tuple[Option, ...] = ()
+    notes: tuple[str, ...] = ()
+    # The text actually used for retrieval (after follow-up rewriting), for agents and eval.
+    resolved_query: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "text": self.text,
+            "source_ids": list(self.source_ids),
+            "confidence": round(self.confidence, 4),
+            "options": [{"id": o.id, "label": o.label} for o in self.options],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    source: Source
+    text: str
+    at: float
+    reply: Reply | None = None  # set on bot events
+    latency_ms: float | None = None
+
+
+@dataclass
+class Conversation:
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    mode: Mode = Mode.BOT
+    events: list[Event] = field(default_factory=list)
+
+    def append(self, event: Event) -> None:
+        self.events.append(event)
+
+    def add_customer(self, text: str) -> Event:
+        event = Event(Source.CUSTOMER, text, time.time())
+        self.append(event)
+        return event
+
+    def add_bot(self, reply: Reply, latency_ms: float | None = None) -> Event:
+        event = Event(Source.BOT, reply.text, time.time(), reply, latency_ms)
+        self.append(event)
+        return event
+
+    def last_bot_reply(self) -> Reply | None:
+        for event in reversed(self.events):
+            if event.source is Source.BOT and event.reply is not None:
+                return event.reply
+        return None
+
+    def reset(self) -> None:
+        self.events.append(Event(Source.SYSTEM, "conversation reset", time.time()))
+        self.mode = Mode.BOT

@@ -1,0 +1,165 @@
+"""Assistant: one shopper message in, one reply out (the turn in DESIGN.md).
+
+This issue's turn: guard the input, small talk, then the FAQ with follow-ups read in
+the context of the previous question. Every reply says why: entry ids, confidence.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind
+from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
+from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
+from frontdesk.core.nlu.smalltalk import detect_smalltalk
+from frontdesk.core.nlu.text import normalise, words
+
+DEFAULT_MAX_CHARS = 2000
+PROMPT_TEXT = 'Please type your question, for example: "How long does delivery take?"'
+ABSTAIN_TEXT = (
+    "I'm sorry, I don't know the answer to that one, and I'd rather not guess. "
+    "Would you like me to put you in touch with a member of our team?"
+)
+CLARIFY_TEXT = "I want to get this right. Which of these do you mean?"
+# A follow-up at least this strong is read with the previous question unless it is
+# clearly answerable on its own.
+STRONG_FOLLOW_UP = 0.5
+_OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
+
+
+class Assistant:
+    def __init__(
+        self,
+        answerer: FaqAnswerer,
+        *,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.answerer = answerer
+        self.max_chars = max_chars
+        self.startup_notes = notes
+        self._vocabulary = _kb_vocabulary(answerer)
+
+    def new_conversation(self) -> Conversation:
+        return Conversation()
+
+    def respond(self, conversation: Conversation, text: str) -> Reply:
+        started = time.perf_counter()
+        conversation.add_customer(text)
+        reply = self._reply(conversation, text)
+        conversation.add_bot(reply, (time.perf_counter() - started) * 1000.0)
+        return reply
+
+    def describe(self) -> dict[str, object]:
+        calibration = self.answerer.calibration
+        index = self.answerer.index
+        groups = int(index.group_of.max()) + 1
+        return {
+            "retriever": index.embedder.name,
+            "entries": len(index),
+            "answer groups": groups,
+            **calibration.as_dict(),
+        }
+
+    # -- the turn --------------------------------------------------------------------
+
+    def _reply(self, conversation: Conversation, raw: str) -> Reply:
+        text = normalise(raw)
+        notes: tuple[str, ...] = ()
+        if not text:
+            return Reply(ReplyKind.PROMPT, PROMPT_TEXT)
+        if len(text) > self.max_chars:
+            text = text[: self.max_chars]
+            notes = (
+                f"Your message was over {self.max_chars} characters, so I read only "
+                f"the first {self.max_chars}.",
+            )
+        picked = self._picked_option(conversation, text)
+        if picked is not None:
+            return picked
+        smalltalk = detect_smalltalk(text, self._vocabulary)
+        if smalltalk is not None:
+            return Reply(ReplyKind.SMALLTALK, smalltalk.reply, notes=notes)
+        decision = self._decide_in_context(conversation, text)
+        return self._to_reply(decision, notes)
+
+    def _decide_in_context(self, conversation: Conversation, text: str) -> Decision:
+        alone = self.answerer.decide(text)
+        previous = _context_query(conversation)
+        strength = follow_up_strength(text)
+        if previous is None or strength == 0.0:
+            return alone
+        joined = self.answerer.decide(join_with_context(previous, text))
+        if strength >= STRONG_FOLLOW_UP:
+            clearly_alone = alone.kind is ReplyKind.ANSWER and alone.confidence > joined.confidence
+            return alone if clearly_alone else joined
+        return joined if joined.confidence > alone.confidence else alone
+
+    def _picked_option(self, conversation: Conversation, text: str) -> Reply | None:
+        """ "2" after a clarify question means the second option."""
+        last = conversation.last_bot_reply()
+        match = _OPTION_NUMBER.match(text)
+        if last is None or last.kind is not ReplyKind.CLARIFY or match is None:
+            return None
+        number = int(match.group(1))
+        if number > len(last.options):
+            return None
+        entry = self.answerer.index.kb.get(last.options[number - 1].id)
+        return Reply(
+            ReplyKind.ANSWER,
+            entry.answer,
+            (entry.id,),
+            1.0,
+            resolved_query=entry.question,
+        )
+
+    @staticmethod
+    def _to_reply(decision: Decision, notes: tuple[str, ...]) -> Reply:
+        ids = tuple(e.id for e in decision.entries)
+        if decision.kind is ReplyKind.ANSWER:
+            entry = decision.entries[0]
+            return Reply(
+                ReplyKind.ANSWER,
+                entry.answer,
+                ids,
+                decision.confidence,
+                notes=notes,
+                resolved_query=decision.query,
+            )
+        if decision.kind is ReplyKind.CLARIFY:
+            options = tuple(Option(e.id, e.question) for e in decision.entries)
+            return Reply(
+                ReplyKind.CLARIFY,
+                CLARIFY_TEXT,
+                ids,
+                decision.confidence,
+                options,
+                notes=notes,
+                resolved_query=decision.query,
+            )
+        return Reply(
+            ReplyKind.ABSTAIN,
+            ABSTAIN_TEXT,
+            (),
+            decision.confidence,
+            notes=notes,
+            resolved_query=decision.query,
+        )
+
+
+def _context_query(conversation: Conversation) -> str | None:
+    """The shopper's last question, as the assistant read it. An abstained question
+    still sets the topic: "can I get a new one sent out?" follows it all the same."""
+    last = conversation.last_bot_reply()
+    if last is None or last.kind not in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ABSTAIN):
+        return None
+    return last.resolved_query or None
+
+
+def _kb_vocabulary(answerer: FaqAnswerer) -> frozenset[str]:
+    vocabulary: set[str] = set()
+    for entry in answerer.index.kb.entries:
+        for text in (entry.question, entry.answer, *entry.alt_questions):
+            vocabulary.update(words(text))
+    return frozenset(vocabulary)

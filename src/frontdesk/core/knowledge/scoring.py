@@ -1,0 +1,79 @@
+"""Score every entry of an index against one query.
+
+The combined score mixes three views (weights fixed by design, the same for every
+knowledge base): the best matching phrasing of the question, question + answer as
+one text, and token coverage, i.e. how well each rare query token finds a close
+token in the entry (MaxSim, weighted by the token's rarity in the KB). Coverage is
+what tells "do your gift cards expire" apart from an entry that is about gift cards
+but says nothing of expiry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from frontdesk.core.knowledge.index import KnowledgeIndex, QueryVectors
+from frontdesk.core.ports import FloatArray
+
+# Coverage is the costly view (every query token against every KB token), so it is
+# computed for the best candidates of the two sentence views only. Entries outside
+# this shortlist cannot win: they trail on both cheap views.
+SHORTLIST = 24
+W_QUESTION = 0.6
+W_FULL = 0.4
+W_COVERAGE = 0.5
+_W_TOTAL = W_QUESTION + W_FULL + W_COVERAGE
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-entry scores for one query (arrays of length len(index))."""
+
+    question: FloatArray
+    full: FloatArray
+    coverage: FloatArray
+    weakest: FloatArray  # the least-covered rare query token, per entry
+    combined: FloatArray
+
+
+def score(
+    index: KnowledgeIndex, query: QueryVectors, exclude_groups: frozenset[int] = frozenset()
+) -> Scores:
+    n = len(index)
+    question = np.full(n, -1.0, dtype=np.float32)
+    np.maximum.at(question, index.question_owner, index.question_vectors @ query.sentence)
+    full = (index.full_vectors @ query.sentence).astype(np.float32)
+    sentence_views = W_QUESTION * question + W_FULL * full
+    if exclude_groups:
+        excluded = np.isin(index.group_of, np.fromiter(exclude_groups, dtype=np.int64))
+        sentence_views = np.where(excluded, -np.inf, sentence_views)
+    shortlist = np.argsort(-sentence_views, kind="stable")[: min(SHORTLIST, n)]
+    coverage = np.zeros(n, dtype=np.float32)
+    weakest = np.zeros(n, dtype=np.float32)
+    coverage[shortlist], weakest[shortlist] = _coverage(index, query, shortlist)
+    combined = np.full(n, -1.0, dtype=np.float32)
+    combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage[shortlist]) / _W_TOTAL
+    return Scores(question, full, coverage, weakest, combined)
+
+
+def _coverage(
+    index: KnowledgeIndex, query: QueryVectors, rows: npt.NDArray[np.int64]
+) -> tuple[FloatArray, FloatArray]:
+    """Coverage and weakest-token similarity of ``rows`` (entries) for the query."""
+    weights = np.asarray([index.idf(tok) for tok in query.tokens], dtype=np.float32)
+    if query.token_vectors.shape[0] == 0 or float(weights.sum()) <= 0.0:
+        zeros = np.zeros(len(rows), dtype=np.float32)
+        return zeros, zeros
+    spans = [index.token_span(int(r)) for r in rows]
+    gathered = np.concatenate([np.arange(a, b) for a, b in spans])
+    starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
+    sims = query.token_vectors @ index.token_matrix[gathered].T
+    best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, rows)
+    coverage = (weights @ best) / float(weights.sum())
+    positive = weights[weights > 0]
+    salient = weights >= np.median(positive)
+    weakest = best[salient].min(axis=0)
+    return coverage.astype(np.float32), weakest.astype(np.float32)

@@ -1,0 +1,76 @@
+"""The assistant on the demo shop's knowledge base, as a shopper meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frontdesk.bootstrap import build_assistant
+from frontdesk.config import Settings
+from frontdesk.core.conversation import ReplyKind
+from frontdesk.core.engine import ABSTAIN_TEXT, Assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(model_dir: Path) -> Assistant:
+    return build_assistant(retriever="onnx")
+
+
+def ask(assistant: Assistant, *texts: str) -> list[tuple[ReplyKind, tuple[str, ...]]]:
+    conversation = assistant.new_conversation()
+    replies = [assistant.respond(conversation, t) for t in texts]
+    return [(r.kind, r.source_ids) for r in replies]
+
+
+def test_a_plain_question_is_answered_from_its_entry(assistant: Assistant) -> None:
+    reply = assistant.respond(assistant.new_conversation(), "How can I track my order?")
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.source_ids == ("orders-track",)
+    assert 0.0 < reply.confidence <= 1.0
+
+
+def test_an_unrelated_question_gets_an_honest_i_dont_know(assistant: Assistant) -> None:
+    reply = assistant.respond(assistant.new_conversation(), "Who won the 1966 World Cup?")
+    assert reply.kind is ReplyKind.ABSTAIN
+    assert reply.text == ABSTAIN_TEXT and "team" in reply.text
+    assert reply.source_ids == ()
+
+
+def test_greetings_and_gibberish_never_get_an_faq_answer(assistant: Assistant) -> None:
+    for text in ("hello!", "thanks a lot", "zxcvbnm qwrtp", "👍"):
+        kind, ids = ask(assistant, text)[0]
+        assert kind is ReplyKind.SMALLTALK and ids == ()
+
+
+def test_empty_and_overlong_messages(assistant: Assistant) -> None:
+    conversation = assistant.new_conversation()
+    assert assistant.respond(conversation, "   \n ").kind is ReplyKind.PROMPT
+    long_text = "How can I track my order? " + "x" * 3000
+    reply = assistant.respond(conversation, long_text)
+    assert any("2000" in note for note in reply.notes)
+
+
+def test_a_follow_up_is_read_with_the_previous_question(assistant: Assistant) -> None:
+    replies = ask(assistant, "How do I get a gift card?", "and does it expire?")
+    assert replies[1][0] in (ReplyKind.ANSWER, ReplyKind.CLARIFY)
+    assert replies[1][1][0] == "gifts-card-expiry"
+
+
+def test_clarify_offers_options_and_a_number_picks_one(assistant: Assistant) -> None:
+    conversation = assistant.new_conversation()
+    reply = assistant.respond(conversation, "returns")
+    if reply.kind is not ReplyKind.CLARIFY:
+        pytest.skip(f"'returns' was answered as {reply.kind}; nothing to pick from")
+    assert 2 <= len(reply.options) <= 3
+    assert reply.source_ids == tuple(o.id for o in reply.options)
+    picked = assistant.respond(conversation, "2")
+    assert picked.kind is ReplyKind.ANSWER
+    assert picked.source_ids == (reply.options[1].id,)
+
+
+def test_without_a_model_the_tfidf_fallback_answers_with_a_warning(tmp_path: Path) -> None:
+    fallback = build_assistant(settings=Settings(home=tmp_path))
+    assert fallback.startup_notes and "TF-IDF" in fallback.startup_notes[0]
+    reply = fallback.respond(fallback.new_conversation(), "how do I track my order")
+    assert reply.kind is ReplyKind.ANSWER and reply.source_ids == ("orders-track",)

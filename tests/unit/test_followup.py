@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
+
+
+def test_follow_up_cues_are_strong_and_standalone_questions_weak() -> None:
+    assert follow_up_strength("and what if it was a gift?") >= 0.5
+    assert follow_up_strength("how long does that take?") >= 0.5
+    assert follow_up_strength("What payment methods do you accept for online orders?") == 0.0
+
+
+def test_joining_keeps_only_the_latest_question_of_a_chain() -> None:
+    joined = join_with_context("How long is delivery? what about express", "how do I pick that?")
+    assert joined == "what about express? how do I pick that?"
