@@ -1,0 +1,121 @@
+"""FAQ benchmark: the Kaggle e-commerce FAQ with dev.jsonl, model vs TF-IDF fallback.
+
+Each retriever runs in its own process so that load time and peak RSS are its own.
+Writes one JSON file (default bench/results/faq.json) and prints a table.
+
+    python bench/faq_bench.py [--out FILE] [--retrievers onnx,tfidf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FRONTDESK_SHARED_DATA", REPO.parent / "shared" / "data"))
+KB = SHARED / "ecommerce-faq" / "Ecommerce_FAQ_Chatbot_dataset.json"
+DEV = SHARED / "ecommerce-faq" / "dev.jsonl"
+GOALS = {
+    "answer_accuracy": (">=", 0.85),
+    "wrong_answer_rate": ("<=", 0.05),
+    "abstention_oos": (">=", 0.90),
+    "dialogue_turn_accuracy": (">=", 0.80),
+    "latency_p50_ms": ("<=", 5.0),
+    "latency_p95_ms": ("<=", 15.0),
+    "model_load_s": ("<=", 1.0),
+    "peak_rss_mb": ("<=", 300.0),
+}
+
+
+def measure_one(retriever: str) -> dict[str, object]:
+    """Runs in a child process: load, build, evaluate, report."""
+    from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+    from frontdesk.bootstrap import build_assistant
+    from frontdesk.config import load_settings
+    from frontdesk.evaluation.datasets import load_eval_set
+    from frontdesk.evaluation.metrics import compute_metrics
+    from frontdesk.evaluation.runner import run_eval
+
+    settings = load_settings()
+    model_load_s = None
+    if retriever == "onnx":
+        started = time.perf_counter()
+        OnnxEmbedder(settings.default_model_dir)
+        model_load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant = build_assistant(KB, retriever=retriever, settings=settings)
+    build_s = time.perf_counter() - started
+    run = run_eval(assistant, load_eval_set(DEV), warmup=10)
+    metrics = compute_metrics(run.predictions).as_dict()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return {
+        "retriever": retriever,
+        "model_load_s": None if model_load_s is None else round(model_load_s, 3),
+        "assistant_build_s": round(build_s, 3),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "threads": settings.threads,
+        **metrics,
+        "calibration": assistant.describe(),
+    }
+
+
+def _check(result: dict[str, object]) -> dict[str, bool]:
+    verdict: dict[str, bool] = {}
+    for key, (op, goal) in GOALS.items():
+        value = result.get(key)
+        if isinstance(value, int | float):
+            verdict[key] = value >= goal if op == ">=" else value <= goal
+    return verdict
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="FAQ answering benchmark")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "faq.json")
+    parser.add_argument("--retrievers", default="onnx,tfidf")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_one(args.one)))
+        return 0
+    if not DEV.is_file():
+        print(f"error: {DEV} not found; set FRONTDESK_SHARED_DATA", file=sys.stderr)
+        return 2
+    results = []
+    for retriever in args.retrievers.split(","):
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", retriever],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        if child.returncode != 0:
+            print(child.stderr, file=sys.stderr)
+            return 1
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        result["meets_goal"] = _check(result)
+        results.append(result)
+    report = {
+        "benchmark": "kaggle-ecommerce-faq + dev.jsonl",
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "goals": {k: f"{op} {v}" for k, (op, v) in GOALS.items()},
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    keys = [*GOALS, "clarify_rate", "clarify_hit_rate", "smalltalk_handled"]
+    print(f"{'metric':28}" + "".join(f"{r['retriever']:>12}" for r in results))
+    for key in keys:
+        print(f"{key:28}" + "".join(f"{r.get(key)!s:>12}" for r in results))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

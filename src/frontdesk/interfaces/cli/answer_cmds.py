@@ -1,0 +1,99 @@
+"""`frontdesk ask` (one question) and `frontdesk chat` (a conversation that keeps context)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from frontdesk.bootstrap import build_assistant
+from frontdesk.core.conversation import Reply, ReplyKind
+from frontdesk.core.engine import Assistant
+from frontdesk.errors import FrontdeskError
+from frontdesk.interfaces.cli.common import console, err_console, fail
+
+KbOption = Annotated[
+    Path | None, typer.Option("--kb", help="Knowledge base file (JSON, CSV or JSONL).")
+]
+RetrieverOption = Annotated[
+    str | None, typer.Option("--retriever", help="auto (default), onnx or tfidf.")
+]
+
+
+def _build(kb: Path | None, retriever: str | None) -> Assistant:
+    try:
+        assistant = build_assistant(kb, retriever=retriever)
+    except FrontdeskError as exc:
+        fail(exc)
+    for note in assistant.startup_notes:
+        err_console.print(f"[yellow]warning:[/] {note}")
+    return assistant
+
+
+def _source_line(assistant: Assistant, reply: Reply) -> str:
+    if reply.kind is ReplyKind.ANSWER and reply.source_ids:
+        entry = assistant.answerer.index.kb.get(reply.source_ids[0])
+        return f'source: entry {entry.id} "{entry.question}" · confidence {reply.confidence:.2f}'
+    if reply.kind in (ReplyKind.CLARIFY, ReplyKind.ABSTAIN):
+        return f"{reply.kind.value} · confidence {reply.confidence:.2f}"
+    return reply.kind.value
+
+
+def _print_reply(assistant: Assistant, reply: Reply) -> None:
+    for note in reply.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(reply.text, markup=False, highlight=False)
+    for number, option in enumerate(reply.options, start=1):
+        console.print(f"  {number}. {option.label}", markup=False, highlight=False)
+    console.print(f"[dim]{_source_line(assistant, reply)}[/]")
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The shopper's question.")],
+    kb: KbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
+    retriever: RetrieverOption = None,
+) -> None:
+    """Answer one question from the knowledge base."""
+    assistant = _build(kb, retriever)
+    reply = assistant.respond(assistant.new_conversation(), question)
+    if as_json:
+        typer.echo(json.dumps(reply.as_dict(), ensure_ascii=False))
+    else:
+        _print_reply(assistant, reply)
+
+
+def chat(kb: KbOption = None, retriever: RetrieverOption = None) -> None:
+    """A conversation that keeps context; /reset starts over, /quit (or Ctrl-D) leaves."""
+    assistant = _build(kb, retriever)
+    conversation = assistant.new_conversation()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        console.print("[bold]frontdesk[/] — ask a question. /reset starts over, /quit leaves.")
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                console.print()
+            break
+        command = line.strip().lower()
+        if command in ("/quit", "/exit"):
+            break
+        if command == "/reset":
+            conversation = assistant.new_conversation()
+            console.print("[dim]conversation reset[/]")
+            continue
+        if not interactive:
+            console.print(f"you> {line}", markup=False, highlight=False)
+        _print_reply(assistant, assistant.respond(conversation, line))
+    if interactive:
+        console.print("Bye!")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ask)
+    app.command()(chat)

@@ -1,0 +1,23 @@
+"""The `frontdesk` command line: ask, chat, eval, kb, model."""
+
+from __future__ import annotations
+
+import typer
+
+from frontdesk.interfaces.cli import answer_cmds, eval_cmd, kb_cmds, model_cmds
+
+app = typer.Typer(
+    name="frontdesk",
+    help="Self-hosted customer-service assistant for online shops.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+answer_cmds.register(app)
+eval_cmd.register(app)
+app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export, stats.")
+app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
+
+
+def main() -> None:
+    app()
