@@ -1,0 +1,49 @@
+"""Accuracy floors on the shared dev set (never times: benchmarks measure those).
+
+The floors sit just under what the current design measures (see bench/faq_bench.py),
+so a change that makes answers worse, or less safe, fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frontdesk.bootstrap import build_assistant
+from frontdesk.config import Settings
+from frontdesk.evaluation.datasets import load_eval_set
+from frontdesk.evaluation.metrics import EvalMetrics, compute_metrics
+from frontdesk.evaluation.runner import run_eval
+
+
+def evaluate(kb: Path, dev: Path, **kwargs: object) -> EvalMetrics:
+    assistant = build_assistant(kb, **kwargs)  # type: ignore[arg-type]
+    return compute_metrics(run_eval(assistant, load_eval_set(dev), warmup=0).predictions)
+
+
+@pytest.fixture(scope="module")
+def model_metrics(model_dir: Path, kaggle_faq: Path, dev_set: Path) -> EvalMetrics:
+    return evaluate(kaggle_faq, dev_set, retriever="onnx")
+
+
+def test_model_answers_are_safe(model_metrics: EvalMetrics) -> None:
+    assert model_metrics.wrong_answer_rate is not None
+    assert model_metrics.wrong_answer_rate <= 0.03
+    assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.95
+    assert model_metrics.smalltalk_handled == 1.0
+
+
+def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) -> None:
+    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.38
+    assert model_metrics.clarify_hit_rate is not None and model_metrics.clarify_hit_rate >= 0.90
+    assert model_metrics.dialogue_turn_accuracy is not None
+    assert model_metrics.dialogue_turn_accuracy >= 0.37
+
+
+def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:
+    metrics = evaluate(kaggle_faq, dev_set, settings=Settings(home=tmp_path), retriever="tfidf")
+    assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.06
+    assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.85
+    assert metrics.smalltalk_handled == 1.0
+    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.10
