@@ -43,7 +43,7 @@ def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) ->
 
 def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:
     metrics = evaluate(kaggle_faq, dev_set, settings=Settings(home=tmp_path), retriever="tfidf")
-    assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.06
+    assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.04
     assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.85
     assert metrics.smalltalk_handled == 1.0
-    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.10
+    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.26

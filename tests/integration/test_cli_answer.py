@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,24 @@ def test_ask_with_the_fallback_retriever(retriever: str) -> None:
     result = run("ask", "how do I track my order", "--retriever", retriever, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["source_ids"] == ["orders-track"]
+
+
+def test_chat_leaves_cleanly_on_ctrl_c(model_dir: Path) -> None:
+    process = subprocess.Popen(
+        [str(FRONTDESK), "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("hello\n")
+    process.stdin.flush()
+    # Wait for the reply's last line, so the interrupt lands at the next prompt.
+    for line in process.stdout:
+        if line.startswith("smalltalk"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in stderr

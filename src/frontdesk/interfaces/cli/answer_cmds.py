@@ -69,20 +69,26 @@ def ask(
 def chat(kb: KbOption = None, retriever: RetrieverOption = None) -> None:
     """A conversation that keeps context; /reset starts over, /quit (or Ctrl-D) leaves."""
     assistant = _build(kb, retriever)
-    conversation = assistant.new_conversation()
     interactive = sys.stdin.isatty()
     if interactive:
         console.print("[bold]frontdesk[/] — ask a question. /reset starts over, /quit leaves.")
+    try:
+        _chat_loop(assistant, interactive)
+    except (EOFError, KeyboardInterrupt):
+        # Ctrl-D or Ctrl-C, at the prompt or mid-reply: leave without a traceback.
+        if interactive:
+            console.print()
+    if interactive:
+        console.print("Bye!")
+
+
+def _chat_loop(assistant: Assistant, interactive: bool) -> None:
+    conversation = assistant.new_conversation()
     while True:
-        try:
-            line = input("you> " if interactive else "")
-        except (EOFError, KeyboardInterrupt):
-            if interactive:
-                console.print()
-            break
+        line = input("you> " if interactive else "")
         command = line.strip().lower()
         if command in ("/quit", "/exit"):
-            break
+            return
         if command == "/reset":
             conversation = assistant.new_conversation()
             console.print("[dim]conversation reset[/]")
@@ -90,8 +96,6 @@ def chat(kb: KbOption = None, retriever: RetrieverOption = None) -> None:
         if not interactive:
             console.print(f"you> {line}", markup=False, highlight=False)
         _print_reply(assistant, assistant.respond(conversation, line))
-    if interactive:
-        console.print("Bye!")
 
 
 def register(app: typer.Typer) -> None:
