@@ -86,3 +86,12 @@ def test_without_a_model_the_tfidf_fallback_answers_with_a_warning(tmp_path: Pat
     assert fallback.startup_notes and "TF-IDF" in fallback.startup_notes[0]
     reply = fallback.respond(fallback.new_conversation(), "how do I track my order")
     assert reply.kind is ReplyKind.ANSWER and reply.source_ids == ("orders-track",)
+
+
+def test_an_unwritable_cache_does_not_stop_the_assistant(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "cache").write_text("a file where the cache folder should be", encoding="utf-8")
+    fallback = build_assistant(settings=Settings(home=home), retriever="tfidf")
+    reply = fallback.respond(fallback.new_conversation(), "how do I track my order")
+    assert reply.kind is ReplyKind.ANSWER

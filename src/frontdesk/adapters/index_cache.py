@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
+import logging
 from pathlib import Path
 
 import numpy as np
 
+from frontdesk.core.files import write_atomically
 from frontdesk.core.knowledge.calibration import Calibration, ConfidenceModel
 from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.ports import Embedder
 
+log = logging.getLogger(__name__)
 FORMAT_VERSION = "3"
 
 
@@ -46,12 +47,12 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\0".join((FORMAT_VERSION, *parts)).encode()).hexdigest()[:24]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+def _store(path: Path, data: bytes) -> None:
+    """A cache that cannot be written costs speed, never an answer."""
+    try:
+        write_atomically(path, data)
+    except OSError as exc:
+        log.warning("cannot write cache file %s (%s); continuing without it", path, exc)
 
 
 class IndexCache:
@@ -74,7 +75,7 @@ class IndexCache:
         arrays, idf = index.state()
         buffer = io.BytesIO()
         np.savez(buffer, idf=np.asarray(json.dumps(idf)), **arrays)  # type: ignore[arg-type]
-        _atomic_write(path, buffer.getvalue())
+        _store(path, buffer.getvalue())
         return index
 
     def calibration_path(self, reference: KnowledgeBase) -> Path:
@@ -113,4 +114,4 @@ class IndexCache:
             "clarify_threshold": calibration.clarify_threshold,
             "stats": calibration.stats,
         }
-        _atomic_write(self.calibration_path(reference), json.dumps(raw).encode())
+        _store(self.calibration_path(reference), json.dumps(raw).encode())

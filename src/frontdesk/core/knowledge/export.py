@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from frontdesk.core.files import write_atomically
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.errors import KnowledgeBaseError
 
@@ -56,14 +55,7 @@ def write_jsonl(records: Sequence[ChatRecord], path: Path) -> int:
     """Write one JSON record per line (UTF-8, atomically); return the number written."""
     text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as tmp:
-            tmp.write(text)
-        try:
-            os.replace(tmp_name, path)
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
         raise KnowledgeBaseError(f"Cannot write {path}: {exc.strerror}.", detail=str(exc)) from exc
     return len(records)

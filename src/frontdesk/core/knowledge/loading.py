@@ -11,12 +11,11 @@ import codecs
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.core.files import write_atomically
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.errors import KnowledgeBaseError
 
@@ -432,14 +431,7 @@ def _to_csv(kb: KnowledgeBase, path: Path) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     """A crash mid-write must not leave a half-written knowledge base behind."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as tmp:
-            tmp.write(text)
-        try:
-            os.replace(tmp_name, path)
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
         raise KnowledgeBaseError(
             f"Cannot write knowledge base {path}: {exc.strerror}.", detail=str(exc)
