@@ -5,24 +5,20 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from frontdesk.bootstrap import build_assistant, default_kb_path
 from frontdesk.config import load_settings
-from frontdesk.errors import FrontdeskError
+from frontdesk.errors import EvaluationError, FrontdeskError
 from frontdesk.evaluation.datasets import EvalItem, load_eval_set
 from frontdesk.evaluation.metrics import compute_metrics
 from frontdesk.evaluation.report import failures_table, find_failures, metrics_table
 from frontdesk.evaluation.runner import AssistantLike, EvalRun, Prediction, run_eval
-
-console = Console()
-# Progress and diagnostics go to stderr so `--json` output on stdout stays parseable.
-err_console = Console(stderr=True)
+from frontdesk.interfaces.cli.common import console, err_console, fail
 
 
 class RetrieverChoice(StrEnum):
@@ -76,9 +72,9 @@ def eval_command(
         if predictions is not None:
             _write_predictions(predictions, run.predictions)
     except FrontdeskError as exc:
-        _fail(exc.message)
+        fail(exc)
     except OSError as exc:  # e.g. the predictions file cannot be written
-        _fail(str(exc))
+        fail(EvaluationError(f"Cannot write {exc.filename or 'a file'}: {exc.strerror}."))
 
     metrics = compute_metrics(run.predictions)
     if as_json:
@@ -120,9 +116,3 @@ def _write_predictions(path: Path, rows: tuple[Prediction, ...]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row.as_record(), ensure_ascii=False) + "\n")
-
-
-def _fail(message: str) -> NoReturn:
-    # Plain echo, not Rich: an error line must not be wrapped or restyled for log readers.
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
