@@ -14,6 +14,7 @@ from frontdesk.core.engine import Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer
 from frontdesk.core.knowledge.calibration import Calibration, calibrate
 from frontdesk.core.knowledge.index import KnowledgeIndex
+from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.ports import Embedder
@@ -22,8 +23,9 @@ from frontdesk.errors import ConfigError, ModelError
 log = logging.getLogger("frontdesk")
 
 DEMO_KB = Path(__file__).resolve().parent / "demo" / "data" / "kb.jsonl"
-# Calibration reference: our own demo KB, whose entries carry shopper phrasings.
+# Calibration reference: our own demo KB and shopper messages labelled for it.
 REFERENCE_KB = DEMO_KB
+REFERENCE_MESSAGES = DEMO_KB.parent / "calibration.jsonl"
 FALLBACK_WARNING = (
     "No embedding model found at {path}; answering with the TF-IDF fallback, which "
     "understands rewordings less well. Run `make setup` to export the model."
@@ -55,19 +57,19 @@ def choose_embedder(settings: Settings, retriever: str) -> tuple[Embedder, str, 
     return embedder, f"onnx:{manifest.get('onnx_sha256', 'unknown')}", []
 
 
-def _calibration(
-    cache: IndexCache, settings: Settings, retriever_id: str, embedder: Embedder
-) -> Calibration:
+def _calibration(cache: IndexCache, retriever_id: str, embedder: Embedder) -> Calibration:
     reference = load_kb(REFERENCE_KB)
-    cached = cache.load_calibration(reference)
+    messages = load_labelled_messages(REFERENCE_MESSAGES, reference)
+    cached = cache.load_calibration(reference, messages)
     if cached is not None:
         return cached
     if retriever_id == "tfidf":
-        # TF-IDF learns its vocabulary from the KB it indexes: calibrate on a fresh one.
-        calibration = calibrate(reference, TfidfEmbedder)
+        # TF-IDF learns its vocabulary from the KB it indexes: a fresh one for the reference.
+        index = KnowledgeIndex(reference, TfidfEmbedder())
     else:
-        calibration = calibrate(reference, lambda: embedder)
-    cache.save_calibration(reference, calibration)
+        index = cache.index(reference, embedder)
+    calibration = calibrate(index, messages)
+    cache.save_calibration(reference, messages, calibration)
     return calibration
 
 
@@ -83,7 +85,7 @@ def build_assistant(
         kb = load_kb(kb_path or default_kb_path(settings))
     embedder, retriever_id, warnings = choose_embedder(settings, retriever or settings.retriever)
     cache = IndexCache(settings.home / "cache", retriever_id)
-    calibration = _calibration(cache, settings, retriever_id, embedder)
+    calibration = _calibration(cache, retriever_id, embedder)
     if retriever_id == "tfidf":
         # Fitting TF-IDF on the KB is quick and its vectors need the fitted state.
         index = KnowledgeIndex(kb, TfidfEmbedder())

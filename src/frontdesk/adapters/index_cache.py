@@ -11,12 +11,13 @@ import hashlib
 import io
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from frontdesk.core.files import write_atomically
-from frontdesk.core.knowledge.calibration import Calibration, ConfidenceModel
+from frontdesk.core.knowledge.calibration import Calibration, ConfidenceModel, LabelledMessage
 from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.ports import Embedder
@@ -78,12 +79,19 @@ class IndexCache:
         _store(path, buffer.getvalue())
         return index
 
-    def calibration_path(self, reference: KnowledgeBase) -> Path:
-        key = _key(self.model_id, kb_fingerprint(reference), _code_fingerprint())
+    def calibration_path(
+        self, reference: KnowledgeBase, messages: Sequence[LabelledMessage]
+    ) -> Path:
+        labels = hashlib.sha256(
+            json.dumps([[m.text, m.entry_id] for m in messages]).encode()
+        ).hexdigest()
+        key = _key(self.model_id, kb_fingerprint(reference), labels, _code_fingerprint())
         return self.root / f"calibration-{key}.json"
 
-    def load_calibration(self, reference: KnowledgeBase) -> Calibration | None:
-        path = self.calibration_path(reference)
+    def load_calibration(
+        self, reference: KnowledgeBase, messages: Sequence[LabelledMessage]
+    ) -> Calibration | None:
+        path = self.calibration_path(reference, messages)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             model = raw["model"]
@@ -101,7 +109,12 @@ class IndexCache:
         except (OSError, KeyError, ValueError, TypeError):
             return None
 
-    def save_calibration(self, reference: KnowledgeBase, calibration: Calibration) -> None:
+    def save_calibration(
+        self,
+        reference: KnowledgeBase,
+        messages: Sequence[LabelledMessage],
+        calibration: Calibration,
+    ) -> None:
         model = calibration.model
         raw = {
             "model": {
@@ -114,4 +127,4 @@ class IndexCache:
             "clarify_threshold": calibration.clarify_threshold,
             "stats": calibration.stats,
         }
-        _store(self.calibration_path(reference), json.dumps(raw).encode())
+        _store(self.calibration_path(reference, messages), json.dumps(raw).encode())

@@ -1,37 +1,46 @@
 """Confidence that the top candidate is right, calibrated on data, not hand-picked.
 
-The calibration set is a *reference* knowledge base whose entries carry shopper-like
-alternative phrasings (the shipped demo KB: our own text). Each alternative phrasing
-is ranked against the reference index built from the main questions only: once with
-everything (a positive when the top candidate is its entry) and once with its entry
-left out (a negative: an in-domain question the KB cannot answer). Off-topic messages
-are negatives too. A logistic model maps ranking features (which do not depend on
-the KB's size or wording) to P(top candidate is right); the answer and clarify
-thresholds are the quantiles of that probability over the negatives that hold the
-false-answer and false-clarify rates at their targets.
+The calibration set is a *reference* knowledge base (the demo shop's, our own text)
+with labelled shopper messages written for it: each names the entry that answers it,
+or none when the FAQ cannot answer it. Off-topic messages count as unanswerable
+too. Every message is ranked against the reference index; a logistic model maps
+the ranking's features (which do not depend on the KB's size or wording) to
+P(top candidate is right). The answer threshold is the lowest probability at which
+wrong answers stay under TARGET_WRONG_ANSWER_RATE of all reference messages, the
+same measure `frontdesk eval` reports; the clarify threshold keeps the share of
+unanswerable messages offered options under TARGET_UNANSWERABLE_CLARIFY_RATE.
 
-Rewordings made by rule (``variants.py``) were tried as positives and rejected:
-they sit far closer to the KB question than real shopper paraphrases, so the model
-learnt to trust only near-copies.
+Tried and rejected: rule-made rewordings of KB questions as positives (far closer to
+the KB than real shoppers, so the model trusted only near-copies) and held-out
+entries as negatives (a neighbouring entry often does answer, so "unanswerable"
+labels were wrong and thresholds far too strict).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from frontdesk.core.knowledge.index import KnowledgeIndex
-from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.core.knowledge.offtopic import OFF_TOPIC
 from frontdesk.core.knowledge.ranking import FEATURE_NAMES, Ranking, rank
-from frontdesk.core.ports import Embedder, FloatArray
+from frontdesk.core.ports import FloatArray
 
-# Share of unanswerable messages we accept being answered / offered options.
-TARGET_FALSE_ANSWER_RATE = 0.10
-TARGET_FALSE_CLARIFY_RATE = 0.25
+TARGET_WRONG_ANSWER_RATE = 0.03
+TARGET_UNANSWERABLE_CLARIFY_RATE = 0.10
+MIN_ANSWERABLE = 20
+MIN_UNANSWERABLE = 20
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    """A shopper message and the entry that answers it (None: the FAQ cannot)."""
+
+    text: str
+    entry_id: str | None
 
 
 @dataclass(frozen=True)
@@ -64,45 +73,55 @@ class Calibration:
         }
 
 
-def calibrate(reference: KnowledgeBase, embedder_factory: Callable[[], Embedder]) -> Calibration:
-    """Fit the confidence model on ``reference`` (entries with alt_questions)."""
-    bare = KnowledgeBase.of(
-        [Entry(e.id, e.question, e.answer, e.category) for e in reference.entries]
-    )
-    index = KnowledgeIndex(bare, embedder_factory())
+def calibrate(index: KnowledgeIndex, messages: Sequence[LabelledMessage]) -> Calibration:
+    """Fit the confidence model and thresholds on ``messages`` about ``index``'s KB."""
+    labelled = [*messages, *(LabelledMessage(text, None) for text in OFF_TOPIC)]
+    answerable = np.asarray([m.entry_id is not None for m in labelled])
+    if answerable.sum() < MIN_ANSWERABLE or (~answerable).sum() < MIN_UNANSWERABLE:
+        raise ValueError(
+            f"calibration needs at least {MIN_ANSWERABLE} answerable and "
+            f"{MIN_UNANSWERABLE} unanswerable messages"
+        )
     features: list[FloatArray] = []
-    labels: list[int] = []
-    negative_rows: list[int] = []
-    for row, entry in enumerate(reference.entries):
-        group = int(index.group_of[row])
-        for text in entry.alt_questions:
-            query = index.encode(text)
-            full = rank(index, query)
-            features.append(full.features)
-            labels.append(int(full.top.group == group))
-            negative_rows.append(len(features))
-            features.append(rank(index, query, exclude_groups=frozenset({group})).features)
-            labels.append(0)
-    for text in OFF_TOPIC:
-        negative_rows.append(len(features))
-        features.append(rank(index, index.encode(text)).features)
-        labels.append(0)
-    y = np.asarray(labels, dtype=np.float64)
-    if y.sum() < 5 or len(negative_rows) < 20:
-        raise ValueError("the reference KB needs alt_questions on its entries to calibrate")
-    model = _fit_logistic(np.vstack(features).astype(np.float64), y)
+    correct: list[bool] = []
+    for message in labelled:
+        ranking = rank(index, index.encode(message.text))
+        features.append(ranking.features)
+        correct.append(_is_right(index, ranking, message.entry_id))
+    right = np.asarray(correct)
+    model = _fit_logistic(np.vstack(features).astype(np.float64), right.astype(np.float64))
     probs = np.asarray([model.probability(f) for f in features])
-    negatives = probs[negative_rows]
-    answer_t = _upper_quantile(negatives, TARGET_FALSE_ANSWER_RATE)
-    clarify_t = min(_upper_quantile(negatives, TARGET_FALSE_CLARIFY_RATE), answer_t)
-    positives = probs[y == 1]
+    answer_t = _answer_threshold(probs, right)
+    clarify_t = min(_upper_quantile(probs[~answerable], TARGET_UNANSWERABLE_CLARIFY_RATE), answer_t)
+    answered = probs >= answer_t
     stats = {
-        "calibration_positives": float(y.sum()),
-        "calibration_negatives": float(len(negatives)),
-        "reference_top1_accuracy": float(y.sum()) / max(1.0, float(len(y) - len(negatives))),
-        "reference_answer_rate": float(np.mean(positives >= answer_t)),
+        "calibration_messages": float(len(labelled)),
+        "calibration_unanswerable": float((~answerable).sum()),
+        "reference_top1_accuracy": float(right[answerable].mean()),
+        "reference_answer_accuracy": float((answered & right)[answerable].mean()),
+        "reference_wrong_answer_rate": float((answered & ~right).mean()),
     }
     return Calibration(model, answer_t, clarify_t, stats)
+
+
+def _is_right(index: KnowledgeIndex, ranking: Ranking, entry_id: str | None) -> bool:
+    if entry_id is None:
+        return False
+    return ranking.top.group == int(index.group_of[index.kb.index_of(entry_id)])
+
+
+def _answer_threshold(probs: FloatArray, right: npt.NDArray[np.bool_]) -> float:
+    """The lowest probability that keeps wrong answers under the target rate.
+
+    Walking down from the most confident message, the first one whose wrong answer
+    would break the target sets the threshold just above its probability.
+    """
+    order = np.argsort(-probs, kind="stable")
+    wrong_rate = np.cumsum(~right[order]) / len(probs)
+    breaking = np.nonzero(wrong_rate > TARGET_WRONG_ANSWER_RATE)[0]
+    if len(breaking) == 0:
+        return float(probs.min())
+    return float(probs[order[breaking[0]]]) + 1e-9
 
 
 def confidence(calibration: Calibration, ranking: Ranking) -> float:

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from frontdesk.core.knowledge import calibration
+from frontdesk.core.knowledge.calibration import _answer_threshold, _fit_logistic
+from frontdesk.core.knowledge.labelled import load_labelled_messages
+from frontdesk.core.knowledge.model import Entry, KnowledgeBase
+from frontdesk.errors import KnowledgeBaseError
+
+
+def test_answer_threshold_stops_before_the_wrong_answer_that_breaks_the_target(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(calibration, "TARGET_WRONG_ANSWER_RATE", 0.1)
+    probs = np.asarray([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    right = np.asarray([True, True, False, True, True, False, True, False, False, False])
+    # One wrong answer in ten is allowed; the second (at 0.6) must not be answered.
+    threshold = _answer_threshold(probs, right)
+    assert 0.6 < threshold <= 0.7
+    assert np.sum((probs >= threshold) & ~right) / len(probs) <= 0.1
+
+
+def test_answer_threshold_when_everything_is_right() -> None:
+    probs = np.asarray([0.9, 0.5, 0.1])
+    assert _answer_threshold(probs, np.asarray([True, True, True])) == pytest.approx(0.1)
+
+
+def test_logistic_fit_separates_a_separable_feature() -> None:
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1.0, 0.3, (60, 6)), rng.normal(-1.0, 0.3, (60, 6))])
+    y = np.concatenate([np.ones(60), np.zeros(60)])
+    model = _fit_logistic(x, y)
+    assert model.probability(np.full(6, 1.0, dtype=np.float32)) > 0.9
+    assert model.probability(np.full(6, -1.0, dtype=np.float32)) < 0.1
+
+
+def _kb() -> KnowledgeBase:
+    return KnowledgeBase.of([Entry("a", "Q?", "A.")], source="kb.jsonl")
+
+
+def test_labelled_messages_load_and_reject_unknown_entries(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"text": "hi there q", "entry": "a"}\n\n{"text": "x", "entry": null}\n')
+    messages = load_labelled_messages(good, _kb())
+    assert [(m.text, m.entry_id) for m in messages] == [("hi there q", "a"), ("x", None)]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "q", "entry": "a"}\n{"text": "q", "entry": "zz"}\n')
+    with pytest.raises(KnowledgeBaseError, match=r"bad.jsonl, line 2.*'zz'"):
+        load_labelled_messages(bad, _kb())
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": \n')
+    with pytest.raises(KnowledgeBaseError, match="line 1: not valid JSON"):
+        load_labelled_messages(broken, _kb())
+
+
+def test_shipped_calibration_messages_fit_the_demo_kb() -> None:
+    from frontdesk.bootstrap import REFERENCE_KB, REFERENCE_MESSAGES
+    from frontdesk.core.knowledge.loading import load_kb
+
+    kb = load_kb(REFERENCE_KB)
+    messages = load_labelled_messages(REFERENCE_MESSAGES, kb)
+    answerable = [m for m in messages if m.entry_id is not None]
+    assert {m.entry_id for m in answerable} == {e.id for e in kb}
+    assert len(messages) - len(answerable) >= 100
