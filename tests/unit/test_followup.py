@@ -9,6 +9,8 @@ def test_follow_up_cues_are_strong_and_standalone_questions_weak() -> None:
     assert follow_up_strength("What payment methods do you accept for online orders?") == 0.0
 
 
-def test_joining_keeps_only_the_latest_question_of_a_chain() -> None:
+def test_joining_keeps_the_last_two_questions_of_a_chain() -> None:
     joined = join_with_context("How long is delivery? what about express", "how do I pick that?")
-    assert joined == "what about express? how do I pick that?"
+    assert joined == "How long is delivery? what about express? how do I pick that?"
+    longer = join_with_context("Do you ship abroad? to France? and Spain", "how long?")
+    assert longer == "to France? and Spain? how long?"

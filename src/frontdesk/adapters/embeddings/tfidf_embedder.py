@@ -7,11 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from frontdesk.core.nlu.text import words
 from frontdesk.core.ports import FloatArray
+
+TOKEN_DIM = 512
 
 
 class TfidfEmbedder:
@@ -23,15 +25,17 @@ class TfidfEmbedder:
         self._char = TfidfVectorizer(
             sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 5), min_df=1
         )
-        self._token_char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=1)
+        # Token vectors exist for every token of every entry: hashing keeps them at a
+        # fixed, small width (a vocabulary-wide width cost hundreds of MB).
+        self._token_char = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), n_features=TOKEN_DIM, alternate_sign=False
+        )
         self._fitted = False
 
     def fit(self, corpus: Sequence[str]) -> None:
         texts = [t.lower() for t in corpus] or ["empty"]
         self._word.fit(texts)
         self._char.fit(texts)
-        vocabulary = sorted({w for t in texts for w in words(t)}) or ["empty"]
-        self._token_char.fit(vocabulary)
         self._fitted = True
 
     def _require_fit(self) -> None:

@@ -43,8 +43,10 @@ def follow_up_strength(text: str) -> float:
 def join_with_context(previous_question: str, text: str) -> str:
     """The reading that carries the previous question's topic into this message.
 
-    Only the last two questions of a chain are kept: older turns would drown the
-    newest one, and the topic has usually moved on by then.
+    The joined reading holds at most three messages (two before this one): the
+    topic of a chain such as "how long is delivery?" / "what about express?" /
+    "how do I pick that?" lives two turns back, while older turns would drown
+    the newest one.
     """
-    recent = previous_question.rstrip(" ?.!").split("? ")[-1]
-    return f"{recent}? {text}"
+    recent = previous_question.rstrip(" ?.!").split("? ")[-2:]
+    return f"{'? '.join(recent)}? {text}"
