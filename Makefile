@@ -26,6 +26,7 @@ $(MODEL_DIR)/model.onnx: $(VENV)/.installed
 	$(BIN)/python -m frontdesk.adapters.embeddings.export --out $(MODEL_DIR)
 
 setup: $(VENV)/.installed $(MODEL_DIR)/model.onnx
+	@$(BIN)/frontdesk model warm
 
 run: setup
 	$(BIN)/frontdesk chat

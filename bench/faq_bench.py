@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FRONTDESK_SHARED_DATA", REPO.parent / "shared" / "data"))
 KB = SHARED / "ecommerce-faq" / "Ecommerce_FAQ_Chatbot_dataset.json"
 DEV = SHARED / "ecommerce-faq" / "dev.jsonl"
+PASSES = 3
 GOALS = {
     "answer_accuracy": (">=", 0.85),
     "wrong_answer_rate": ("<=", 0.05),
@@ -51,8 +52,19 @@ def measure_one(retriever: str) -> dict[str, object]:
     started = time.perf_counter()
     assistant = build_assistant(KB, retriever=retriever, settings=settings)
     build_s = time.perf_counter() - started
-    run = run_eval(assistant, load_eval_set(DEV), warmup=10)
-    metrics = compute_metrics(run.predictions).as_dict()
+    items = load_eval_set(DEV)
+    # Timings on a shared VM swing by a third between runs: time several passes and
+    # keep the median of each percentile (the answers are the same every pass).
+    passes = [compute_metrics(run_eval(assistant, items, warmup=10).predictions).as_dict()]
+    passes += [
+        compute_metrics(run_eval(assistant, items, warmup=0).predictions).as_dict()
+        for _ in range(PASSES - 1)
+    ]
+    metrics = dict(passes[0])
+    for key in ("latency_p50_ms", "latency_p95_ms", "latency_max_ms"):
+        values = sorted(float(p[key]) for p in passes)  # type: ignore[arg-type]
+        metrics[key] = values[len(values) // 2]
+        metrics[f"{key}_passes"] = values
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     return {
         "retriever": retriever,

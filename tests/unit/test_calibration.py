@@ -66,3 +66,17 @@ def test_shipped_calibration_messages_fit_the_demo_kb() -> None:
     answerable = [m for m in messages if m.entry_id is not None]
     assert {m.entry_id for m in answerable} == {e.id for e in kb}
     assert len(messages) - len(answerable) >= 100
+
+
+def test_clarify_band_spends_its_budget_below_the_answer_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from frontdesk.core.knowledge.calibration import _clarify_threshold
+
+    monkeypatch.setattr(calibration, "TARGET_UNANSWERABLE_CLARIFY_RATE", 0.2)
+    # Ten unanswerable messages; two are above the answer threshold (wrong answers).
+    unanswerable = np.asarray([0.95, 0.9, 0.6, 0.55, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+    threshold = _clarify_threshold(unanswerable, answer_t=0.8)
+    in_band = np.sum((unanswerable >= threshold) & (unanswerable < 0.8))
+    assert in_band == 2  # 20 % of ten, all below the answer threshold
+    assert 0.5 < threshold <= 0.55

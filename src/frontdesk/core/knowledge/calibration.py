@@ -29,7 +29,7 @@ from frontdesk.core.knowledge.offtopic import OFF_TOPIC
 from frontdesk.core.knowledge.ranking import FEATURE_NAMES, Ranking, rank
 from frontdesk.core.ports import FloatArray
 
-TARGET_WRONG_ANSWER_RATE = 0.03
+TARGET_WRONG_ANSWER_RATE = 0.04
 TARGET_UNANSWERABLE_CLARIFY_RATE = 0.10
 MIN_ANSWERABLE = 20
 MIN_UNANSWERABLE = 20
@@ -92,7 +92,7 @@ def calibrate(index: KnowledgeIndex, messages: Sequence[LabelledMessage]) -> Cal
     model = _fit_logistic(np.vstack(features).astype(np.float64), right.astype(np.float64))
     probs = np.asarray([model.probability(f) for f in features])
     answer_t = _answer_threshold(probs, right)
-    clarify_t = min(_upper_quantile(probs[~answerable], TARGET_UNANSWERABLE_CLARIFY_RATE), answer_t)
+    clarify_t = _clarify_threshold(probs[~answerable], answer_t)
     answered = probs >= answer_t
     stats = {
         "calibration_messages": float(len(labelled)),
@@ -124,15 +124,20 @@ def _answer_threshold(probs: FloatArray, right: npt.NDArray[np.bool_]) -> float:
     return float(probs[order[breaking[0]]]) + 1e-9
 
 
+def _clarify_threshold(unanswerable: FloatArray, answer_t: float) -> float:
+    """Lower edge of the clarify band [clarify_t, answer_t): at most the target share of
+    unanswerable messages may land in it (those above answer_t are already counted as
+    wrong answers, so they must not use up this budget)."""
+    below = np.sort(unanswerable[unanswerable < answer_t])[::-1]
+    allowed = int(TARGET_UNANSWERABLE_CLARIFY_RATE * len(unanswerable))
+    if allowed >= len(below):
+        return float(below[-1]) if len(below) else answer_t
+    # Just above the first unanswerable message beyond the budget.
+    return min(float(below[allowed]) + 1e-9, answer_t)
+
+
 def confidence(calibration: Calibration, ranking: Ranking) -> float:
     return calibration.model.probability(ranking.features)
-
-
-def _upper_quantile(values: FloatArray, rate: float) -> float:
-    """The value that only ``rate`` of ``values`` exceed (strictly)."""
-    if len(values) == 0:
-        return 0.5
-    return float(np.quantile(values, 1.0 - rate, method="higher")) + 1e-9
 
 
 def _fit_logistic(

@@ -37,3 +37,21 @@ def info() -> None:
     if not manifest_path.is_file():
         fail(ModelError(f"No exported model in {out_dir}; run `make setup`."))
     console.print_json(json.dumps(json.loads(manifest_path.read_text(encoding="utf-8"))))
+
+
+@app.command("warm")
+def warm() -> None:
+    """Build the calibration and the demo KB's index now, so the first answer is quick."""
+    from frontdesk.bootstrap import build_assistant
+
+    try:
+        assistant = build_assistant()
+    except FrontdeskError as exc:
+        fail(exc)
+    for note in assistant.startup_notes:
+        console.print(f"[yellow]warning:[/] {note}")
+    details = assistant.describe()
+    console.print(
+        f"calibrated: answer at confidence ≥ {details['answer_threshold']}, "
+        f"clarify at ≥ {details['clarify_threshold']}"
+    )
