@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -53,8 +52,7 @@ def choose_embedder(settings: Settings, retriever: str) -> tuple[Embedder, str, 
         warning = FALLBACK_WARNING.format(path=model_dir)
         log.warning(warning)
         return TfidfEmbedder(), "tfidf", [warning]
-    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
-    return embedder, f"onnx:{manifest.get('onnx_sha256', 'unknown')}", []
+    return embedder, f"onnx:{embedder.manifest['onnx_sha256']}", []
 
 
 def _calibration(cache: IndexCache, retriever_id: str, embedder: Embedder) -> Calibration:

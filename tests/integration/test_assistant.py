@@ -95,3 +95,18 @@ def test_an_unwritable_cache_does_not_stop_the_assistant(tmp_path: Path) -> None
     fallback = build_assistant(settings=Settings(home=home), retriever="tfidf")
     reply = fallback.respond(fallback.new_conversation(), "how do I track my order")
     assert reply.kind is ReplyKind.ANSWER
+
+
+def test_a_corrupt_model_file_is_refused_not_used(tmp_path: Path, model_dir: Path) -> None:
+    import shutil
+
+    from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+    from frontdesk.errors import ModelError
+
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    with (copy / "model.onnx").open("r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\x00" * 16)
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        OnnxEmbedder(copy)

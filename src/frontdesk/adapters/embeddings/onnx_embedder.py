@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,8 +37,7 @@ class OnnxEmbedder:
         tokenizer_path = model_dir / "tokenizer.json"
         if not onnx_path.is_file() or not tokenizer_path.is_file():
             raise ModelError(f"No exported model in {model_dir}; run `make setup` to export it.")
-        if verify:
-            self._verify(model_dir)
+        self.manifest = self._read_manifest(model_dir, onnx_path, verify)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         # The shipped tokenizer.json pads every text to 128 tokens; we pad per batch.
         self._tokenizer.no_padding()
@@ -56,15 +56,24 @@ class OnnxEmbedder:
         self.name = f"all-MiniLM-L6-v2 int8 ONNX ({model_dir})"
 
     @staticmethod
-    def _verify(model_dir: Path) -> None:
-        """Cheap integrity check: the file size recorded at export time must match."""
+    def _read_manifest(model_dir: Path, onnx_path: Path, verify: bool) -> dict[str, Any]:
+        """The export's manifest; with ``verify``, the model file must match its hash,
+        so a truncated or swapped file fails loudly instead of answering badly."""
         manifest_path = model_dir / "manifest.json"
-        if not manifest_path.is_file():
-            raise ModelError(f"{manifest_path} is missing; re-run `make setup`.")
         try:
-            json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{manifest_path} is not valid JSON; re-run `make setup`.") from exc
+            manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(
+                f"{manifest_path} is missing or unreadable; run `make setup` to re-export."
+            ) from exc
+        if verify:
+            digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+            if digest != manifest.get("onnx_sha256"):
+                raise ModelError(
+                    f"{onnx_path} does not match its manifest (corrupt or replaced); "
+                    "run `make setup` to re-export it."
+                )
+        return manifest
 
     def fit(self, corpus: Sequence[str]) -> None:
         """Nothing to learn: the model is pre-trained."""
