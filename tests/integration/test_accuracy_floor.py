@@ -30,7 +30,7 @@ def model_metrics(model_dir: Path, kaggle_faq: Path, dev_set: Path) -> EvalMetri
 def test_model_answers_are_safe(model_metrics: EvalMetrics) -> None:
     assert model_metrics.wrong_answer_rate is not None
     assert model_metrics.wrong_answer_rate <= 0.035
-    assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.93
+    assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.91
     assert model_metrics.smalltalk_handled == 1.0
 
 

@@ -110,3 +110,24 @@ def test_a_corrupt_model_file_is_refused_not_used(tmp_path: Path, model_dir: Pat
         handle.write(b"\x00" * 16)
     with pytest.raises(ModelError, match="does not match its manifest"):
         OnnxEmbedder(copy)
+
+
+def test_a_follow_up_on_a_new_detail_does_not_echo_the_last_answer(
+    assistant: Assistant,
+) -> None:
+    conversation = assistant.new_conversation()
+    first = assistant.respond(conversation, "how long does delivery take?")
+    assert first.source_ids == ("shipping-times",)
+    second = assistant.respond(conversation, "and what about to France?")
+    assert second.kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY)
+    assert second.source_ids[:1] != ("shipping-times",)
+    assert "shipping-international" in second.source_ids
+
+
+def test_an_unrelated_question_mid_conversation_is_not_read_as_a_follow_up(
+    assistant: Assistant,
+) -> None:
+    conversation = assistant.new_conversation()
+    assistant.respond(conversation, "how long does delivery take?")
+    reply = assistant.respond(conversation, "who won the world cup in 1966?")
+    assert reply.kind is ReplyKind.ABSTAIN

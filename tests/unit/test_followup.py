@@ -14,3 +14,7 @@ def test_joining_keeps_the_last_two_questions_of_a_chain() -> None:
     assert joined == "How long is delivery? what about express? how do I pick that?"
     longer = join_with_context("Do you ship abroad? to France? and Spain", "how long?")
     assert longer == "to France? and Spain? how long?"
+
+
+def test_a_short_message_with_its_own_topic_stands_alone() -> None:
+    assert follow_up_strength("who won the world cup in 1966?") == 0.0

@@ -91,6 +91,10 @@ class Assistant:
         if previous is None or strength == 0.0:
             return alone
         joined = self.answerer.decide(join_with_context(previous, text))
+        if _repeats_last_answer(conversation, joined) and _points_elsewhere(alone, joined):
+            # "and what about to France?" after delivery times asks something new:
+            # the joined reading only echoes the last answer, the message itself does not.
+            return alone
         if strength >= STRONG_FOLLOW_UP:
             clearly_alone = alone.kind is ReplyKind.ANSWER and alone.confidence > joined.confidence
             return alone if clearly_alone else joined
@@ -146,6 +150,23 @@ class Assistant:
             notes=notes,
             resolved_query=decision.query,
         )
+
+
+def _repeats_last_answer(conversation: Conversation, decision: Decision) -> bool:
+    last = conversation.last_bot_reply()
+    return (
+        last is not None
+        and last.kind is ReplyKind.ANSWER
+        and decision.kind is ReplyKind.ANSWER
+        and last.source_ids[:1] == (decision.entries[0].id,)
+    )
+
+
+def _points_elsewhere(alone: Decision, joined: Decision) -> bool:
+    """The message on its own is at least clarify-confident about another entry."""
+    return (
+        alone.kind is not ReplyKind.ABSTAIN and alone.ranking.top.group != joined.ranking.top.group
+    )
 
 
 def _context_query(conversation: Conversation) -> str | None:

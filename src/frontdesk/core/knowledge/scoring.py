@@ -64,16 +64,18 @@ def _coverage(
 ) -> tuple[FloatArray, FloatArray]:
     """Coverage and weakest-token similarity of ``rows`` (entries) for the query."""
     weights = np.asarray([index.idf(tok) for tok in query.tokens], dtype=np.float32)
-    if query.token_vectors.shape[0] == 0 or float(weights.sum()) <= 0.0:
+    keep = weights > 0  # punctuation and other glue carry no topic and cost a matmul row
+    if not np.any(keep):
         zeros = np.zeros(len(rows), dtype=np.float32)
         return zeros, zeros
+    weights = weights[keep]
+    query_vectors = query.token_vectors[keep]
     spans = [index.token_span(int(r)) for r in rows]
     gathered = np.concatenate([np.arange(a, b) for a, b in spans])
     starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
-    sims = query.token_vectors @ index.token_matrix[gathered].T
+    sims = query_vectors @ index.token_matrix[gathered].T
     best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, rows)
     coverage = (weights @ best) / float(weights.sum())
-    positive = weights[weights > 0]
-    salient = weights >= np.median(positive)
+    salient = weights >= np.median(weights)
     weakest = best[salient].min(axis=0)
     return coverage.astype(np.float32), weakest.astype(np.float32)

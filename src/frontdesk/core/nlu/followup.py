@@ -33,9 +33,12 @@ def follow_up_strength(text: str) -> float:
         strength += 0.6
     if any(t in _REFERENCES for t in tokens):
         strength += 0.3
-    if len(tokens) <= SHORT_MESSAGE_WORDS:
+    own_topic = len(content_words(lowered))
+    # Shortness hints at a follow-up only when the message brings little topic of
+    # its own: "who won the world cup in 1966" is short but stands alone.
+    if len(tokens) <= SHORT_MESSAGE_WORDS and own_topic <= 2:
         strength += 0.2
-    if len(content_words(lowered)) <= 1:
+    if own_topic <= 1:
         strength += 0.2
     return min(1.0, strength)
 
