@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FRONTDESK_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED = Path(os.environ.get("FRONTDESK_SHARED_DATA", str(REPO.parent / "shared" / "data")))
 KB = SHARED / "ecommerce-faq" / "Ecommerce_FAQ_Chatbot_dataset.json"
 DEV = SHARED / "ecommerce-faq" / "dev.jsonl"
 PASSES = 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_dir() -> Path:
-    configured = os.environ.get("FRONTDESK_SHARED_DATA")
-    path = Path(configured) if configured else REPO.parent / "shared" / "data"
-    return path.expanduser().resolve()
+    """FRONTDESK_SHARED_DATA, whose default (../shared/data) is read from the repo root."""
+    path = load_settings().shared_data
+    return (path if path.is_absolute() else REPO / path).resolve()
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,3 @@ class Conversation:
             if event.source is Source.BOT and event.reply is not None:
                 return event.reply
         return None
-
-    def reset(self) -> None:
-        self.events.append(Event(Source.SYSTEM, "conversation reset", time.time()))
-        self.mode = Mode.BOT

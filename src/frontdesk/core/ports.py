@@ -19,11 +19,6 @@ class Embedder(Protocol):
         """A short description for reports and warnings."""
         ...
 
-    @property
-    def is_semantic(self) -> bool:
-        """False for lexical fallbacks, so callers can say answers may be weaker."""
-        ...
-
     def fit(self, corpus: Sequence[str]) -> None:
         """Learn corpus statistics if the embedder needs them (TF-IDF); else no-op."""
         ...

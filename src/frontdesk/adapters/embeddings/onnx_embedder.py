@@ -30,8 +30,6 @@ def _normalise(matrix: FloatArray) -> FloatArray:
 class OnnxEmbedder:
     """Sentence and token embeddings from the exported model directory."""
 
-    is_semantic = True
-
     def __init__(self, model_dir: Path, *, threads: int = 1, verify: bool = True) -> None:
         onnx_path = model_dir / "model.onnx"
         tokenizer_path = model_dir / "tokenizer.json"

@@ -18,7 +18,6 @@ TOKEN_DIM = 512
 
 class TfidfEmbedder:
     name = "TF-IDF (word + character n-grams) fallback"
-    is_semantic = False
 
     def __init__(self) -> None:
         self._word = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1)
