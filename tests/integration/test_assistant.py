@@ -30,6 +30,7 @@ def test_a_plain_question_is_answered_from_its_entry(assistant: Assistant) -> No
     assert reply.kind is ReplyKind.ANSWER
     assert reply.source_ids == ("orders-track",)
     assert 0.0 < reply.confidence <= 1.0
+    assert 0.0 < reply.score <= 1.0
 
 
 def test_an_unrelated_question_gets_an_honest_i_dont_know(assistant: Assistant) -> None:

@@ -40,7 +40,7 @@ def test_ask_prints_answer_source_and_confidence(model_dir: Path) -> None:
     result = run("ask", "How can I track my order?")
     assert result.returncode == 0, result.stderr
     assert "source: entry orders-track" in result.stdout
-    assert "confidence" in result.stdout
+    assert "score" in result.stdout and "confidence" in result.stdout
 
 
 def test_ask_on_the_kaggle_faq_uses_positional_ids(model_dir: Path, kaggle_faq: Path) -> None:

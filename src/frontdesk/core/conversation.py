@@ -47,6 +47,7 @@ class Reply:
     source_ids: tuple[str, ...] = ()
     confidence: float = 0.0
     options: tuple[Option, ...] = ()
+    score: float = 0.0  # the top entry's retrieval score (confidence is calibrated from it)
     notes: tuple[str, ...] = ()
     # The text actually used for retrieval (after follow-up rewriting), for agents and eval.
     resolved_query: str = ""

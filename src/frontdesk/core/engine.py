@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind
 from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
@@ -120,36 +121,24 @@ class Assistant:
 
     @staticmethod
     def _to_reply(decision: Decision, notes: tuple[str, ...]) -> Reply:
-        ids = tuple(e.id for e in decision.entries)
-        if decision.kind is ReplyKind.ANSWER:
-            entry = decision.entries[0]
-            return Reply(
-                ReplyKind.ANSWER,
-                entry.answer,
-                ids,
-                decision.confidence,
-                notes=notes,
-                resolved_query=decision.query,
-            )
-        if decision.kind is ReplyKind.CLARIFY:
-            options = tuple(Option(e.id, e.question) for e in decision.entries)
-            return Reply(
-                ReplyKind.CLARIFY,
-                CLARIFY_TEXT,
-                ids,
-                decision.confidence,
-                options,
-                notes=notes,
-                resolved_query=decision.query,
-            )
-        return Reply(
+        abstain = Reply(
             ReplyKind.ABSTAIN,
             ABSTAIN_TEXT,
-            (),
-            decision.confidence,
+            confidence=decision.confidence,
+            score=decision.ranking.top.score,
             notes=notes,
             resolved_query=decision.query,
         )
+        ids = tuple(e.id for e in decision.entries)
+        if decision.kind is ReplyKind.ANSWER:
+            answer = decision.entries[0].answer
+            return replace(abstain, kind=ReplyKind.ANSWER, text=answer, source_ids=ids)
+        if decision.kind is ReplyKind.CLARIFY:
+            options = tuple(Option(e.id, e.question) for e in decision.entries)
+            return replace(
+                abstain, kind=ReplyKind.CLARIFY, text=CLARIFY_TEXT, source_ids=ids, options=options
+            )
+        return abstain
 
 
 def _repeats_last_answer(conversation: Conversation, decision: Decision) -> bool:

@@ -36,9 +36,12 @@ def _build(kb: Path | None, retriever: str | None) -> Assistant:
 def _source_line(assistant: Assistant, reply: Reply) -> str:
     if reply.kind is ReplyKind.ANSWER and reply.source_ids:
         entry = assistant.answerer.index.kb.get(reply.source_ids[0])
-        return f'source: entry {entry.id} "{entry.question}" · confidence {reply.confidence:.2f}'
+        return (
+            f'source: entry {entry.id} "{entry.question}" · '
+            f"score {reply.score:.2f} · confidence {reply.confidence:.2f}"
+        )
     if reply.kind in (ReplyKind.CLARIFY, ReplyKind.ABSTAIN):
-        return f"{reply.kind.value} · confidence {reply.confidence:.2f}"
+        return f"{reply.kind.value} · score {reply.score:.2f} · confidence {reply.confidence:.2f}"
     return reply.kind.value
 
 
