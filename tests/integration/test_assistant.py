@@ -132,3 +132,19 @@ def test_an_unrelated_question_mid_conversation_is_not_read_as_a_follow_up(
     assistant.respond(conversation, "how long does delivery take?")
     reply = assistant.respond(conversation, "who won the world cup in 1966?")
     assert reply.kind is ReplyKind.ABSTAIN
+
+
+def test_export_builds_a_verified_model_from_nothing(tmp_path: Path, model_dir: Path) -> None:
+    """The whole set-up step, as a fresh machine runs it (about 10 s)."""
+    from frontdesk.adapters.embeddings.export import export, is_current
+    from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+
+    out = tmp_path / "models" / "minilm"
+    manifest = export(out)
+    assert is_current(out)
+    assert manifest["min_cosine_vs_fp32"] > 0.95
+    assert export(out) == manifest  # idempotent: nothing is rebuilt
+    parcel, track, capital = OnnxEmbedder(out).embed(
+        ["where is my parcel", "how can I track my order", "the capital of France"]
+    )
+    assert float(parcel @ track) > float(parcel @ capital) + 0.2

@@ -58,6 +58,8 @@ class OnnxEmbedder:
         """The export's manifest; with ``verify``, the model file must match its hash,
         so a truncated or swapped file fails loudly instead of answering badly."""
         manifest_path = model_dir / "manifest.json"
+        if not verify and not manifest_path.exists():
+            return {}  # mid-export: the manifest is written after this check
         try:
             manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
