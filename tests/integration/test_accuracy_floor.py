@@ -29,13 +29,13 @@ def model_metrics(model_dir: Path, kaggle_faq: Path, dev_set: Path) -> EvalMetri
 
 def test_model_answers_are_safe(model_metrics: EvalMetrics) -> None:
     assert model_metrics.wrong_answer_rate is not None
-    assert model_metrics.wrong_answer_rate <= 0.035
-    assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.91
+    assert model_metrics.wrong_answer_rate <= 0.03
+    assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.90
     assert model_metrics.smalltalk_handled == 1.0
 
 
 def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) -> None:
-    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.46
+    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.41
     assert model_metrics.clarify_hit_rate is not None and model_metrics.clarify_hit_rate >= 0.90
     assert model_metrics.dialogue_turn_accuracy is not None
     assert model_metrics.dialogue_turn_accuracy >= 0.42
@@ -44,6 +44,6 @@ def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) ->
 def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:
     metrics = evaluate(kaggle_faq, dev_set, settings=Settings(home=tmp_path), retriever="tfidf")
     assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.045
-    assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.80
+    assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.75
     assert metrics.smalltalk_handled == 1.0
-    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.24
+    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.26

@@ -29,7 +29,7 @@ from frontdesk.core.knowledge.offtopic import OFF_TOPIC
 from frontdesk.core.knowledge.ranking import FEATURE_NAMES, Ranking, rank
 from frontdesk.core.ports import FloatArray
 
-TARGET_WRONG_ANSWER_RATE = 0.04
+TARGET_WRONG_ANSWER_RATE = 0.05
 TARGET_UNANSWERABLE_CLARIFY_RATE = 0.10
 MIN_ANSWERABLE = 20
 MIN_UNANSWERABLE = 20
