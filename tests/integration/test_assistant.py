@@ -148,3 +148,11 @@ def test_export_builds_a_verified_model_from_nothing(tmp_path: Path, model_dir: 
         ["where is my parcel", "how can I track my order", "the capital of France"]
     )
     assert float(parcel @ track) > float(parcel @ capital) + 0.2
+
+
+def test_a_vague_follow_up_gets_options_rather_than_i_dont_know(assistant: Assistant) -> None:
+    conversation = assistant.new_conversation()
+    assert assistant.respond(conversation, "Do you deliver to France?").kind is ReplyKind.ANSWER
+    reply = assistant.respond(conversation, "how long does that take?")
+    assert reply.kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY)
+    assert any(i.startswith("shipping-") for i in reply.source_ids)

@@ -98,8 +98,15 @@ class Assistant:
             return alone
         if strength >= STRONG_FOLLOW_UP:
             clearly_alone = alone.kind is ReplyKind.ANSWER and alone.confidence > joined.confidence
-            return alone if clearly_alone else joined
-        return joined if joined.confidence > alone.confidence else alone
+            chosen, other = (alone, joined) if clearly_alone else (joined, alone)
+        else:
+            chosen, other = (
+                (joined, alone) if joined.confidence > alone.confidence else (alone, joined)
+            )
+        if chosen.kind is ReplyKind.ABSTAIN and other.kind is not ReplyKind.ABSTAIN:
+            # Mid-conversation, options beat giving up when either reading has some.
+            return other
+        return chosen
 
     def _picked_option(self, conversation: Conversation, text: str) -> Reply | None:
         """ "2" after a clarify question means the second option."""
