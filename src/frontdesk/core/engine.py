@@ -59,7 +59,7 @@ class Assistant:
         return {
             "retriever": index.embedder.name,
             "entries": len(index),
-            "answer groups": groups,
+            "answer_groups": groups,
             **calibration.as_dict(),
         }
 
