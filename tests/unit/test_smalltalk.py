@@ -21,6 +21,15 @@ VOCAB = frozenset({"order", "delivery", "return", "refund"})
         ("xkcdqwrt vbnmz", SmalltalkAct.GIBBERISH),
         ("!!!", SmalltalkAct.GIBBERISH),
         ("🙂🙂", SmalltalkAct.ACKNOWLEDGE),
+        ("ok thanks bye", SmalltalkAct.GOODBYE),
+        ("great, thanks!", SmalltalkAct.THANKS),
+        ("okay thank you so much for your help", SmalltalkAct.THANKS),
+        ("thanks, that really helped", SmalltalkAct.THANKS),
+        ("hey, how's it going?", SmalltalkAct.GREETING),
+        ("anyone there?", SmalltalkAct.GREETING),
+        ("who made you?", SmalltalkAct.ABOUT_BOT),
+        ("hahaha", SmalltalkAct.ACKNOWLEDGE),
+        ("gtg bye", SmalltalkAct.GOODBYE),
     ],
 )
 def test_social_messages_are_recognised(text: str, act: SmalltalkAct | None) -> None:
@@ -40,6 +49,10 @@ def test_social_messages_are_recognised(text: str, act: SmalltalkAct | None) -> 
         "ok so how long does delivery take",
         "refund",
         "what is your returns policy",
+        "good morning, my order is late",
+        "thanks but it still hasnt arrived",
+        "fine, how do I make one then?",
+        "bye the way do you ship to spain",
     ],
 )
 def test_questions_are_never_smalltalk(text: str) -> None:

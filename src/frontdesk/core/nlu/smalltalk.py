@@ -49,10 +49,16 @@ _GREETING = _any(
     "morning",
     "evening",
     "what'?s up",
+    "how are (you|u)( doing)?( today)?",
+    "how'?s it going",
+    "(is )?any(one|body) (there|here)",
 )
 _THANKS = _any(
-    "(many )?thanks?( you)?",
+    "(many )?thanks?( you)?( (so|very) much)?( for (your|the|all the) help)?",
     "thank u",
+    "that (really )?helped",
+    "that'?s (really )?(great|helpful|perfect|brilliant)",
+    "you'?ve been (a )?(great|very |really )?(help|helpful)",
     "thx",
     "ty",
     "cheers",
@@ -71,6 +77,9 @@ _GOODBYE = _any(
     "farewell",
     "take care",
     "have a (good|nice|lovely|great) (day|evening|night|one|weekend)",
+    "gtg",
+    "got to go",
+    "(i'?m )?off now",
 )
 _ACK = _any(
     "ok(ay)?",
@@ -91,8 +100,11 @@ _ACK = _any(
     "no",
     "nope",
     "nah",
-    "lol",
-    "haha+",
+    "lol+",
+    "lmao",
+    "(ha)+h?",
+    "(he)+h?",
+    "nice one",
     "hmm+",
     "ah",
     "oh",
@@ -117,7 +129,7 @@ _ABOUT_BOT = _any(
     "what'?s your name",
     "what is your name",
     "is this a bot",
-    "how are you( doing)?( today)?",
+    "who (made|built|created|programmed) (you|this)",
     "am i (talking|speaking|chatting) (to|with) a (bot|human|person|real person)",
 )
 _FILLER = (
@@ -125,6 +137,9 @@ _FILLER = (
     + _any(
         "there",
         "mate",
+        "partner",
+        "buddy",
+        "friend",
         "guys",
         "team",
         "all",
@@ -141,30 +156,17 @@ _FILLER = (
     + ")*"
 )
 
-_PATTERNS: tuple[tuple[SmalltalkAct, re.Pattern[str]], ...] = tuple(
-    (act, re.compile(rf"^(({body}){_FILLER}[\s,]*)+$"))
-    for act, body in (
-        (SmalltalkAct.GREETING, _GREETING),
-        (SmalltalkAct.THANKS, _THANKS),
-        (SmalltalkAct.GOODBYE, _GOODBYE),
-        (SmalltalkAct.ACKNOWLEDGE, _ACK),
-        (SmalltalkAct.ABOUT_BOT, _ABOUT_BOT),
-    )
+# Most important act first: "ok thanks bye" is a goodbye, "great, thanks!" thanks.
+_ACTS: tuple[tuple[SmalltalkAct, str], ...] = (
+    (SmalltalkAct.GOODBYE, _GOODBYE),
+    (SmalltalkAct.THANKS, _THANKS),
+    (SmalltalkAct.ABOUT_BOT, _ABOUT_BOT),
+    (SmalltalkAct.GREETING, _GREETING),
+    (SmalltalkAct.ACKNOWLEDGE, _ACK),
 )
-# A message that opens with a social phrase and adds one more social phrase,
-# e.g. "hey, how are you doing today?" or "thanks, that really helped".
-_SOCIAL_TAIL = re.compile(
-    r"^(.*?)([,.!]\s*|\s+)"
-    + _any(
-        "that (really )?helped",
-        "that'?s (great|helpful|perfect)",
-        "you'?ve been (a )?(great|very )?(help|helpful)",
-        "have a .*",
-        "how are you.*",
-        "see you.*",
-    )
-    + "$"
-)
+# A social message is made of social phrases only, of any act, in any order.
+_ONLY_SOCIAL = re.compile(rf"^(({'|'.join(body for _, body in _ACTS)}){_FILLER}[\s,]*)+$")
+_ACT_SEARCH = tuple((act, re.compile(rf"(?<![\w']){body}(?![\w'])")) for act, body in _ACTS)
 
 _REPLIES = {
     SmalltalkAct.GREETING: "Hello! How can I help you today? You can ask me about orders, "
@@ -209,10 +211,12 @@ def is_gibberish(text: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _match(simple: str) -> SmalltalkAct | None:
-    for act, pattern in _PATTERNS:
-        if pattern.match(simple):
+    if not _ONLY_SOCIAL.match(simple):
+        return None
+    for act, pattern in _ACT_SEARCH:
+        if pattern.search(simple):
             return act
-    return None
+    return SmalltalkAct.ACKNOWLEDGE
 
 
 def detect_smalltalk(text: str, vocabulary: frozenset[str] = frozenset()) -> Smalltalk | None:
@@ -222,11 +226,7 @@ def detect_smalltalk(text: str, vocabulary: frozenset[str] = frozenset()) -> Sma
         has_emoji = any(unicodedata.category(ch) == "So" for ch in text)
         only = SmalltalkAct.ACKNOWLEDGE if has_emoji else SmalltalkAct.GIBBERISH
         return Smalltalk(only, _REPLIES[only])
-    act: SmalltalkAct | None = _match(simple)
-    if act is None:
-        tail = _SOCIAL_TAIL.match(simple)
-        if tail:
-            act = _match(tail.group(1).strip(" ,"))
+    act = _match(simple)
     if act is None and is_gibberish(simple, vocabulary):
         act = SmalltalkAct.GIBBERISH
     return Smalltalk(act, _REPLIES[act]) if act is not None else None
