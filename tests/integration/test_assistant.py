@@ -156,3 +156,19 @@ def test_a_vague_follow_up_gets_options_rather_than_i_dont_know(assistant: Assis
     reply = assistant.respond(conversation, "how long does that take?")
     assert reply.kind in (ReplyKind.ANSWER, ReplyKind.CLARIFY)
     assert any(i.startswith("shipping-") for i in reply.source_ids)
+
+
+def test_a_one_entry_kb_answers_its_question_and_nothing_else(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    kb = tmp_path / "faq.csv"
+    kb.write_text(
+        "question,answer\nDo you ship to Canada?,Yes: Canada takes 5-7 working days.\n",
+        encoding="utf-8",
+    )
+    tiny = build_assistant(kb, retriever="onnx")
+    assert tiny.respond(tiny.new_conversation(), "do you deliver to canada").kind is (
+        ReplyKind.ANSWER
+    )
+    for unrelated in ("what's the weather like tomorrow?", "can I pay with a cheque?"):
+        assert tiny.respond(tiny.new_conversation(), unrelated).kind is ReplyKind.ABSTAIN

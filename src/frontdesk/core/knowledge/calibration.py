@@ -137,7 +137,20 @@ def _clarify_threshold(unanswerable: FloatArray, answer_t: float) -> float:
 
 
 def confidence(calibration: Calibration, ranking: Ranking) -> float:
-    return calibration.model.probability(ranking.features)
+    features = ranking.features
+    if len(ranking.candidates) == 1:
+        # A one-answer KB has no competitor to be ahead of: measure the top against
+        # the average runner-up seen in calibration instead of inventing a margin.
+        runner_up = calibration.model.mean[_RUNNER_UP]
+        features = features.copy()
+        features[_RUNNER_UP] = runner_up
+        features[_MARGIN] = features[_COMBINED] - runner_up
+    return calibration.model.probability(features)
+
+
+_COMBINED = FEATURE_NAMES.index("combined")
+_MARGIN = FEATURE_NAMES.index("margin")
+_RUNNER_UP = FEATURE_NAMES.index("runner_up")
 
 
 def _fit_logistic(

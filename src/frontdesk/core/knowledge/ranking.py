@@ -52,7 +52,8 @@ def rank(
         if len(candidates) == limit:
             break
     top = candidates[0].row
-    runner_up = candidates[1].score if len(candidates) > 1 else -1.0
+    # With a single answer group there is no runner-up; confidence() imputes one.
+    runner_up = candidates[1].score if len(candidates) > 1 else candidates[0].score
     features = np.asarray(
         [
             scores.combined[top],
