@@ -252,7 +252,12 @@ def stats(kb: KbOption = None) -> None:
         described = assistant.describe()
     except FrontdeskError as exc:
         fail(exc)
-    console.print(_pairs_table("Assistant (calibrated on this KB's retriever)", described.items()))
+    console.print(
+        _pairs_table(
+            "Assistant: retriever and thresholds (calibrated on the demo shop's labelled messages)",
+            described.items(),
+        )
+    )
 
 
 def _kb_path(kb: Path | None) -> Path:
