@@ -172,3 +172,16 @@ def test_a_one_entry_kb_answers_its_question_and_nothing_else(
     )
     for unrelated in ("what's the weather like tomorrow?", "can I pay with a cheque?"):
         assert tiny.respond(tiny.new_conversation(), unrelated).kind is ReplyKind.ABSTAIN
+
+
+def test_a_texts_vector_does_not_depend_on_its_neighbours(model_dir: Path) -> None:
+    """KB entries are embedded in lists and queries one at a time: both must agree."""
+    import numpy as np
+
+    from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+
+    embedder = OnnxEmbedder(model_dir)
+    texts = ["hi", "Can I return a sofa bought in the sale if it doesn't fit the room?"]
+    together = embedder.embed(texts)
+    alone = np.vstack([embedder.encode(text)[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-6)

@@ -7,6 +7,7 @@ of those inputs and reused: `frontdesk ask` then starts in well under a second.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -26,12 +27,15 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = "3"
 
 
+@functools.cache
 def _code_fingerprint() -> str:
-    """A calibration is only as current as the code that scored it: hash that code."""
+    """Cached vectors are only as current as the code that made and scored them."""
+    from frontdesk.adapters.embeddings import onnx_embedder, tfidf_embedder
     from frontdesk.core.knowledge import calibration, index, offtopic, ranking, scoring
 
     digest = hashlib.sha256()
-    for module in (calibration, index, offtopic, ranking, scoring):
+    modules = (onnx_embedder, tfidf_embedder, calibration, index, offtopic, ranking, scoring)
+    for module in modules:
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -16,9 +16,7 @@ from frontdesk.core.ports import FloatArray
 from frontdesk.errors import ModelError
 
 MAX_TOKENS = 256
-# Small batches: onnxruntime's arena keeps the peak of the largest batch for good,
-# and 32 long KB texts at once cost ~60 MB more RSS for no speed gain.
-BATCH = 8
+DIM = 384
 
 
 def _normalise(matrix: FloatArray) -> FloatArray:
@@ -78,37 +76,25 @@ class OnnxEmbedder:
     def fit(self, corpus: Sequence[str]) -> None:
         """Nothing to learn: the model is pre-trained."""
 
-    def _run(self, texts: Sequence[str]) -> tuple[FloatArray, Any]:
-        encodings = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
+    def _hidden(self, text: str) -> tuple[FloatArray, list[str]]:
+        """One text, one model run. Never batched: dynamic int8 quantisation scales
+        activations over the whole batch, so a text's vector would depend on its
+        neighbours and KB entries would not match queries (which come one at a time)."""
+        encoding = self._tokenizer.encode(text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
-        return hidden, (mask, encodings)
+        hidden = np.asarray(self._session.run(None, feeds)[0][0], dtype=np.float32)
+        return hidden, list(encoding.tokens)
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        # Sorting by length keeps padding (wasted compute) small in each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            hidden, (mask, _) = self._run([texts[i] for i in chunk])
-            weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out[chunk] = pooled
-        return _normalise(out)
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.vstack([self.encode(text)[0] for text in texts])
 
     def encode(self, text: str) -> tuple[FloatArray, list[str], FloatArray]:
-        hidden, (_, encodings) = self._run([text])
-        sentence = _normalise(hidden[0].mean(axis=0, keepdims=True))[0]
-        tokens = list(encodings[0].tokens)
+        hidden, tokens = self._hidden(text)
+        sentence = _normalise(hidden.mean(axis=0, keepdims=True))[0]
         keep = [i for i, tok in enumerate(tokens) if tok not in ("[CLS]", "[SEP]")]
-        return sentence, [tokens[i] for i in keep], _normalise(hidden[0, keep])
+        return sentence, [tokens[i] for i in keep], _normalise(hidden[keep])

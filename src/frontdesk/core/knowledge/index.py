@@ -102,16 +102,19 @@ class KnowledgeIndex:
                 owners.append(row)
         self.question_vectors = embedder.embed(phrasings)
         self.question_owner: IntArray = np.asarray(owners, dtype=np.int64)
-        self.full_vectors = embedder.embed(full_texts)
         answer_vectors = embedder.embed([e.answer for e in entries])
         self.group_of: IntArray = _answer_groups(answer_vectors)
 
+        # One run per question + answer gives both its sentence and token vectors.
+        full_vectors: list[FloatArray] = []
         token_lists: list[list[str]] = []
         token_blocks: list[FloatArray] = []
         for text in full_texts:
-            _, tokens, vectors = embedder.encode(text)
+            sentence, tokens, vectors = embedder.encode(text)
+            full_vectors.append(sentence)
             token_lists.append(tokens)
             token_blocks.append(vectors)
+        self.full_vectors = np.vstack(full_vectors).astype(np.float32)
         self._idf = _idf_table(token_lists)
         self.token_matrix: FloatArray = np.vstack(token_blocks).astype(np.float32)
         lengths = np.asarray([len(t) for t in token_lists], dtype=np.int64)
