@@ -33,7 +33,6 @@ class Scores:
     """Per-entry scores for one query (arrays of length len(index))."""
 
     question: FloatArray
-    full: FloatArray
     coverage: FloatArray
     weakest: FloatArray  # the least-covered rare query token, per entry
     combined: FloatArray
@@ -56,7 +55,7 @@ def score(
     coverage[shortlist], weakest[shortlist] = _coverage(index, query, shortlist)
     combined = np.full(n, -1.0, dtype=np.float32)
     combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage[shortlist]) / _W_TOTAL
-    return Scores(question, full, coverage, weakest, combined)
+    return Scores(question, coverage, weakest, combined)
 
 
 def _coverage(
