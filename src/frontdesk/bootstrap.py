@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from frontdesk.adapters.embeddings.memo import MemoEmbedder
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
+from frontdesk.adapters.embeddings.trained_model import load_trained_model
 from frontdesk.adapters.index_cache import IndexCache
 from frontdesk.config import Settings, load_settings
 from frontdesk.core.engine import Assistant
@@ -16,6 +18,7 @@ from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
+from frontdesk.core.nlu.intents import IntentDetector, is_faq_label
 from frontdesk.core.ports import Embedder
 from frontdesk.errors import ConfigError, ModelError
 
@@ -77,11 +80,21 @@ def build_assistant(
     retriever: str | None = None,
     settings: Settings | None = None,
     kb: KnowledgeBase | None = None,
+    trained_model: Path | None = None,
 ) -> Assistant:
     settings = settings or load_settings()
     if kb is None:
         kb = load_kb(kb_path or default_kb_path(settings))
-    embedder, retriever_id, warnings = choose_embedder(settings, retriever or settings.retriever)
+    trained_dir = trained_model or settings.trained_model
+    trained = None
+    if trained_dir is not None:
+        trained = load_trained_model(trained_dir, threads=settings.threads)
+        embedder: Embedder = MemoEmbedder(trained.embedder)
+        retriever_id, warnings = trained.model_id, list[str]()
+    else:
+        embedder, retriever_id, warnings = choose_embedder(
+            settings, retriever or settings.retriever
+        )
     cache = IndexCache(settings.home / "cache", retriever_id)
     calibration = _calibration(cache, retriever_id, embedder)
     if retriever_id == "tfidf":
@@ -90,4 +103,9 @@ def build_assistant(
     else:
         index = cache.index(kb, embedder)
     answerer = FaqAnswerer(index, calibration)
-    return Assistant(answerer, max_chars=settings.max_message_chars, notes=tuple(warnings))
+    intents = None
+    if trained is not None and any(not is_faq_label(label) for label in trained.classifier.labels):
+        intents = IntentDetector(embedder, trained.classifier)
+    return Assistant(
+        answerer, max_chars=settings.max_message_chars, notes=tuple(warnings), intents=intents
+    )

@@ -21,11 +21,13 @@ class Settings(BaseSettings):
     shared_data: Path = Field(default=Path("../shared/data"))
     kb_path: Path | None = None
     model_dir: Path | None = None
+    # A model directory written by `frontdesk train`; None serves the base model.
+    trained_model: Path | None = None
     retriever: str = Field(default="auto", description="auto | onnx | tfidf")
     max_message_chars: int = Field(default=2000, ge=50, le=100_000)
     threads: int = Field(default=1, ge=1, le=64)
 
-    @field_validator("home", "shared_data", "kb_path", "model_dir", mode="after")
+    @field_validator("home", "shared_data", "kb_path", "model_dir", "trained_model", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None

@@ -49,3 +49,9 @@ class EvaluationError(FrontdeskError):
     """An evaluation set is malformed."""
 
     code = "evaluation_error"
+
+
+class TrainingError(FrontdeskError):
+    """Training data or a trained model directory is not usable; says what to fix."""
+
+    code = "training_error"

@@ -51,15 +51,20 @@ class Reply:
     notes: tuple[str, ...] = ()
     # The text actually used for retrieval (after follow-up rewriting), for agents and eval.
     resolved_query: str = ""
+    intent: str | None = None  # from a trained model: what the shopper wants to do
+    intent_confidence: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        record: dict[str, object] = {
             "kind": self.kind.value,
             "text": self.text,
             "source_ids": list(self.source_ids),
             "confidence": round(self.confidence, 4),
             "options": [{"id": o.id, "label": o.label} for o in self.options],
         }
+        if self.intent is not None:
+            record["intent"] = {"name": self.intent, "confidence": round(self.intent_confidence, 4)}
+        return record
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind
 from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
 from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
+from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.nlu.smalltalk import detect_smalltalk
 from frontdesk.core.nlu.text import normalise, words
 
@@ -36,8 +37,10 @@ class Assistant:
         *,
         max_chars: int = DEFAULT_MAX_CHARS,
         notes: tuple[str, ...] = (),
+        intents: IntentDetector | None = None,
     ) -> None:
         self.answerer = answerer
+        self.intents = intents
         self.max_chars = max_chars
         self.startup_notes = notes
         self._vocabulary = _kb_vocabulary(answerer)
@@ -49,6 +52,10 @@ class Assistant:
         started = time.perf_counter()
         conversation.add_customer(text)
         reply = self._reply(conversation, text)
+        if self.intents is not None and reply.kind is not ReplyKind.PROMPT:
+            intent = self.intents.detect(normalise(text)[: self.max_chars])
+            if intent is not None:
+                reply = replace(reply, intent=intent.name, intent_confidence=intent.confidence)
         conversation.add_bot(reply, (time.perf_counter() - started) * 1000.0)
         return reply
 

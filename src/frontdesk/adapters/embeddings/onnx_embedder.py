@@ -49,7 +49,8 @@ class OnnxEmbedder:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"Cannot load {onnx_path}: {exc}") from exc
         self._input_names = {i.name for i in self._session.get_inputs()}
-        self.name = f"all-MiniLM-L6-v2 int8 ONNX ({model_dir})"
+        model = str(self.manifest.get("model", "all-MiniLM-L6-v2")).rsplit("/", 1)[-1]
+        self.name = f"{model} int8 ONNX ({model_dir})"
 
     @staticmethod
     def _read_manifest(model_dir: Path, onnx_path: Path, verify: bool) -> dict[str, Any]:

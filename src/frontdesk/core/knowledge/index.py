@@ -103,7 +103,7 @@ class KnowledgeIndex:
         self.question_vectors = embedder.embed(phrasings)
         self.question_owner: IntArray = np.asarray(owners, dtype=np.int64)
         answer_vectors = embedder.embed([e.answer for e in entries])
-        self.group_of: IntArray = _answer_groups(answer_vectors)
+        self.group_of: IntArray = answer_groups(answer_vectors)
 
         # One run per question + answer gives both its sentence and token vectors.
         full_vectors: list[FloatArray] = []
@@ -146,7 +146,7 @@ class KnowledgeIndex:
         return QueryVectors(sentence, tokens, token_vectors)
 
 
-def _answer_groups(answer_vectors: FloatArray) -> IntArray:
+def answer_groups(answer_vectors: FloatArray) -> IntArray:
     """Connected components of entries whose answers are near-identical."""
     n = answer_vectors.shape[0]
     parent = list(range(n))

@@ -21,11 +21,15 @@ KbOption = Annotated[
 RetrieverOption = Annotated[
     str | None, typer.Option("--retriever", help="auto (default), onnx or tfidf.")
 ]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="A model directory from `frontdesk train` (default: base)."),
+]
 
 
-def _build(kb: Path | None, retriever: str | None) -> Assistant:
+def _build(kb: Path | None, retriever: str | None, model: Path | None = None) -> Assistant:
     try:
-        assistant = build_assistant(kb, retriever=retriever)
+        assistant = build_assistant(kb, retriever=retriever, trained_model=model)
     except FrontdeskError as exc:
         fail(exc)
     for note in assistant.startup_notes:
@@ -45,13 +49,19 @@ def _source_line(assistant: Assistant, reply: Reply) -> str:
     return reply.kind.value
 
 
+def _intent_line(reply: Reply) -> str:
+    if reply.intent is None:
+        return ""
+    return f" · intent {reply.intent} ({reply.intent_confidence:.2f})"
+
+
 def _print_reply(assistant: Assistant, reply: Reply) -> None:
     for note in reply.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(reply.text, markup=False, highlight=False)
     for number, option in enumerate(reply.options, start=1):
         console.print(f"  {number}. {option.label}", markup=False, highlight=False)
-    console.print(f"[dim]{_source_line(assistant, reply)}[/]")
+    console.print(f"[dim]{_source_line(assistant, reply)}{_intent_line(reply)}[/]")
 
 
 def ask(
@@ -59,9 +69,10 @@ def ask(
     kb: KbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reply as JSON.")] = False,
     retriever: RetrieverOption = None,
+    model: ModelOption = None,
 ) -> None:
     """Answer one question from the knowledge base."""
-    assistant = _build(kb, retriever)
+    assistant = _build(kb, retriever, model)
     reply = assistant.respond(assistant.new_conversation(), question)
     if as_json:
         typer.echo(json.dumps(reply.as_dict(), ensure_ascii=False))
@@ -69,9 +80,11 @@ def ask(
         _print_reply(assistant, reply)
 
 
-def chat(kb: KbOption = None, retriever: RetrieverOption = None) -> None:
+def chat(
+    kb: KbOption = None, retriever: RetrieverOption = None, model: ModelOption = None
+) -> None:
     """A conversation that keeps context; /reset starts over, /quit (or Ctrl-D) leaves."""
-    assistant = _build(kb, retriever)
+    assistant = _build(kb, retriever, model)
     interactive = sys.stdin.isatty()
     if interactive:
         console.print("[bold]frontdesk[/] — ask a question. /reset starts over, /quit leaves.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from frontdesk.interfaces.cli import answer_cmds, eval_cmd, kb_cmds, model_cmds
+from frontdesk.interfaces.cli import answer_cmds, eval_cmd, kb_cmds, model_cmds, train_cmd
 
 app = typer.Typer(
     name="frontdesk",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 answer_cmds.register(app)
 eval_cmd.register(app)
+train_cmd.register(app)
 app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export, stats.")
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
 

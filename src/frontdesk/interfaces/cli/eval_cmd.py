@@ -58,6 +58,10 @@ def eval_command(
     show_errors: Annotated[
         int, typer.Option("--show-errors", min=0, help="List up to N failed turns.")
     ] = 0,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="A model directory from `frontdesk train` (default: base)."),
+    ] = None,
 ) -> None:
     """Evaluate the FAQ assistant on a labelled set: accuracy, abstention, latency."""
     try:
@@ -66,7 +70,9 @@ def eval_command(
         items = load_eval_set(eval_set)
         kb_path = kb if kb is not None else default_kb_path(load_settings())
         assistant = build_assistant(
-            kb_path, retriever=retriever.value if retriever is not None else None
+            kb_path,
+            retriever=retriever.value if retriever is not None else None,
+            trained_model=model,
         )
         run = _run_with_progress(assistant, items)
         if predictions is not None:

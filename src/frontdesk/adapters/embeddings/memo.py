@@ -1,0 +1,40 @@
+"""Remembers the last few encodings: one turn asks for the same text more than once
+(FAQ retrieval, then intent detection), and a model run is most of a turn's time."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from frontdesk.core.ports import Embedder, FloatArray
+
+Encoding = tuple[FloatArray, list[str], FloatArray]
+
+
+class MemoEmbedder:
+    def __init__(self, inner: Embedder, size: int = 16) -> None:
+        self.inner = inner
+        self._size = size
+        self._recent: OrderedDict[str, Encoding] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def fit(self, corpus: Sequence[str]) -> None:
+        self.inner.fit(corpus)
+        self._recent.clear()
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        return self.inner.embed(texts)
+
+    def encode(self, text: str) -> Encoding:
+        found = self._recent.get(text)
+        if found is not None:
+            self._recent.move_to_end(text)
+            return found
+        result = self.inner.encode(text)
+        self._recent[text] = result
+        if len(self._recent) > self._size:
+            self._recent.popitem(last=False)
+        return result

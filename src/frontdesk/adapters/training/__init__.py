@@ -1,0 +1,1 @@
+"""Install-time model training (torch, sentence-transformers); never imported when serving."""

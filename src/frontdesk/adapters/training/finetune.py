@@ -1,0 +1,150 @@
+"""Contrastive-classification fine-tuning of the sentence encoder on CPU.
+
+The encoder and a cosine classifier over the labels are trained together with
+cross-entropy: every label is a unit vector, a text's score for a label is the scaled
+cosine between the two. Serving then needs only the encoder and the label matrix, and
+the same cosine geometry keeps the encoder usable for FAQ retrieval. The head starts
+at the label centroids, so the first steps refine instead of search.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from frontdesk.adapters.embeddings.export import quiet_libraries
+from frontdesk.adapters.training.examples import Example
+
+StepCallback = Callable[[int, int, float], None]  # (done, total, loss)
+
+
+@dataclass(frozen=True, slots=True)
+class FinetuneParams:
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: float = 8e-5
+    head_learning_rate: float = 1.6e-3
+    scale: float = 20.0  # softmax temperature for cosine logits
+    label_smoothing: float = 0.1
+    warmup_fraction: float = 0.1
+    max_tokens: int = 64
+    seed: int = 0
+    threads: int = 2
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class FinetuneResult:
+    model: Any  # sentence_transformers.SentenceTransformer, fp32, eval mode
+    label_vectors: npt.NDArray[np.float32]  # (labels, dim), unit rows
+    losses: list[float]
+
+
+def _torch() -> Any:
+    return importlib.import_module("torch")
+
+
+def load_encoder(source: Path, max_tokens: int) -> Any:
+    quiet_libraries()
+    st: Any = importlib.import_module("sentence_transformers")
+    model = st.SentenceTransformer(str(source), device="cpu")
+    model.max_seq_length = max_tokens
+    return model
+
+
+def encode(model: Any, texts: Sequence[str], batch_size: int = 64) -> npt.NDArray[np.float32]:
+    vectors = model.encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def centroids(
+    vectors: npt.NDArray[np.float32], targets: Sequence[int], n_labels: int
+) -> npt.NDArray[np.float32]:
+    sums = np.zeros((n_labels, vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, np.asarray(targets), vectors)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    result: npt.NDArray[np.float32] = sums / np.maximum(norms, 1e-9)
+    return result
+
+
+def finetune(
+    model: Any,
+    examples: Sequence[Example],
+    labels: Sequence[str],
+    params: FinetuneParams,
+    on_step: StepCallback | None = None,
+) -> FinetuneResult:
+    torch = _torch()
+    torch.manual_seed(params.seed)
+    torch.set_num_threads(params.threads)
+    rng = random.Random(params.seed)
+    index = {label: i for i, label in enumerate(labels)}
+    targets = [index[e.label] for e in examples]
+    start = centroids(encode(model, [e.text for e in examples]), targets, len(labels))
+    head = torch.nn.Parameter(torch.tensor(start))
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": model.parameters(), "lr": params.learning_rate},
+            {"params": [head], "lr": params.head_learning_rate},
+        ],
+        weight_decay=0.01,
+    )
+    order = list(range(len(examples)))
+    per_epoch = max(1, len(order) // params.batch_size)
+    total = per_epoch * params.epochs
+    warmup = max(1, int(total * params.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total - step) / total)
+    )
+    losses: list[float] = []
+    model.train()
+    done = 0
+    for _ in range(params.epochs):
+        rng.shuffle(order)
+        for start_at in range(0, per_epoch * params.batch_size, params.batch_size):
+            batch = order[start_at : start_at + params.batch_size]
+            loss = _step(torch, model, head, examples, targets, batch, params)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            scheduler.step()
+            done += 1
+            losses.append(float(loss.item()))
+            if on_step is not None:
+                on_step(done, total, losses[-1])
+    model.eval()
+    with torch.no_grad():
+        vectors = torch.nn.functional.normalize(head, dim=-1).numpy().astype(np.float32)
+    return FinetuneResult(model, vectors, losses)
+
+
+def _step(
+    torch: Any,
+    model: Any,
+    head: Any,
+    examples: Sequence[Example],
+    targets: Sequence[int],
+    batch: Sequence[int],
+    params: FinetuneParams,
+) -> Any:
+    texts = [examples[i].text for i in batch]
+    # sentence-transformers renamed tokenize to preprocess; accept both versions.
+    features = (model.preprocess if hasattr(model, "preprocess") else model.tokenize)(texts)
+    embedded = model(features)["sentence_embedding"]
+    functional = torch.nn.functional
+    logits = (
+        params.scale * functional.normalize(embedded, dim=-1) @ functional.normalize(head, dim=-1).T
+    )
+    wanted = torch.tensor([targets[i] for i in batch])
+    return functional.cross_entropy(logits, wanted, label_smoothing=params.label_smoothing)

@@ -1,0 +1,350 @@
+"""`frontdesk train`: check the data, fine-tune, export, calibrate, write the model dir.
+
+Every input is checked before the first training step. The model directory is built
+beside its destination and swapped in at the end, so a failed or interrupted run
+never leaves half a model where a working one was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+import random
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from frontdesk.adapters.embeddings.export import build_onnx, source_model_dir, verify_source
+from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
+from frontdesk.adapters.embeddings.trained_model import FORMAT, FORMAT_VERSION, file_sha256
+from frontdesk.adapters.index_cache import kb_fingerprint
+from frontdesk.adapters.training.examples import (
+    Example,
+    faq_examples,
+    is_out_of_scope,
+    load_utterances,
+    split_held_out,
+)
+from frontdesk.adapters.training.finetune import (
+    FinetuneParams,
+    encode,
+    finetune,
+    load_encoder,
+)
+from frontdesk.adapters.training.thresholds import (
+    HeldOutPrediction,
+    HeldOutScore,
+    choose_threshold,
+    score,
+)
+from frontdesk.core.knowledge.index import answer_groups
+from frontdesk.core.knowledge.loading import load_kb
+from frontdesk.core.knowledge.model import KnowledgeBase
+from frontdesk.core.knowledge.offtopic import OFF_TOPIC
+from frontdesk.core.nlu.classifier import LabelClassifier
+from frontdesk.core.nlu.intents import FAQ_PREFIX
+from frontdesk.errors import TrainingError
+
+STAGES = ("checking data", "fine-tuning", "exporting to ONNX", "calibrating", "writing")
+
+
+class Progress(Protocol):
+    def stage(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, done: int, detail: str = "") -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, done: int, detail: str = "") -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    out_dir: Path
+    kb_path: Path | None = None
+    intents_path: Path | None = None
+    holdout_path: Path | None = None  # labelled held-out set; else a seeded split
+    params: FinetuneParams = field(default_factory=FinetuneParams)
+    holdout_fraction: float = 0.15
+
+
+@dataclass
+class TrainingData:
+    labels: list[str]
+    train: list[Example]
+    held_out: list[Example]
+    faq_groups: dict[str, str]
+    kb: KnowledgeBase | None
+    data_facts: dict[str, Any]
+
+
+def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """Run every stage; returns the metrics written to ``metrics.json``."""
+    progress = progress or _Silent()
+    started = time.perf_counter()
+    _check_destination(request.out_dir)
+    progress.stage(STAGES[0])
+    source = source_model_dir()
+    source_hashes = verify_source(source)
+    encoder = load_encoder(source, request.params.max_tokens)
+    data = prepare_data(request, encoder)
+    request.out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=request.out_dir.parent, prefix=".train-") as tmp_name:
+        tmp = Path(tmp_name)
+        steps = max(1, len(data.train) // request.params.batch_size) * request.params.epochs
+        progress.stage(STAGES[1], steps)
+        result = finetune(
+            encoder,
+            data.train,
+            data.labels,
+            request.params,
+            on_step=lambda done, _total, loss: progress.advance(done, f"loss {loss:.3f}"),
+        )
+        train_seconds = time.perf_counter() - started
+        progress.stage(STAGES[2])
+        onnx_facts = _export(result.model, tmp)
+        progress.stage(STAGES[3], len(data.held_out))
+        embedder = OnnxEmbedder(tmp / "encoder", threads=request.params.threads)
+        predictions = _held_out_predictions(embedder, data, result.label_vectors, request, progress)
+        threshold = choose_threshold(predictions)
+        held_out = score(predictions, threshold)
+        progress.stage(STAGES[4])
+        metrics = _metrics(data, held_out, predictions, result.losses, train_seconds, started)
+        _write_model(tmp, request, data, result.label_vectors, threshold, metrics)
+        _write_manifest(tmp, request, data, source_hashes, onnx_facts)
+        _swap_in(tmp, request.out_dir)
+    return metrics
+
+
+def _check_destination(out_dir: Path) -> None:
+    """Refuse to replace a directory that is not ours: training must never eat files."""
+    if out_dir.exists() and (
+        not out_dir.is_dir()
+        or (any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file())
+    ):
+        raise TrainingError(
+            f"{out_dir} exists and is not a trained model directory; choose a new "
+            "path or an empty directory, so nothing of yours is overwritten."
+        )
+
+
+def prepare_data(request: TrainRequest, encoder: Any) -> TrainingData:
+    if request.kb_path is None and request.intents_path is None:
+        raise TrainingError("Nothing to train on: give --kb FAQ and/or --intents FILE.csv.")
+    rng = random.Random(request.params.seed)
+    facts: dict[str, Any] = {}
+    kb = load_kb(request.kb_path) if request.kb_path is not None else None
+    train: list[Example] = []
+    held_out: list[Example] = []
+    groups: dict[str, str] = {}
+    if kb is not None and request.kb_path is not None:
+        groups = _faq_groups(kb, encoder)
+        train, held_out = faq_examples(kb, groups, rng)
+        facts["kb"] = {
+            "path": str(request.kb_path),
+            "file_sha256": file_sha256(request.kb_path),
+            "sha256": kb_fingerprint(kb),
+            "entries": len(kb),
+            "answer_groups": len(set(groups.values())),
+        }
+    if request.intents_path is not None:
+        utterances = load_utterances(request.intents_path)
+        _check_label_names(request.intents_path, utterances)
+        facts["intents"] = _file_facts(request.intents_path, utterances)
+        if request.holdout_path is None:
+            more_train, more_held = split_held_out(utterances, request.holdout_fraction, rng)
+        else:
+            more_train = [u for u in utterances if not is_out_of_scope(u.label)]
+            more_held = load_utterances(request.holdout_path)
+            facts["holdout"] = _file_facts(request.holdout_path, more_held)
+        train += more_train
+        held_out += more_held
+    if kb is not None and not any(is_out_of_scope(e.label) for e in held_out):
+        # A shop assistant must learn where its knowledge ends: generic off-topic
+        # questions stand in for out-of-scope when the data has none.
+        held_out += [Example(text, "oos") for text in OFF_TOPIC]
+    labels = sorted({e.label for e in train})
+    unknown = sorted({e.label for e in held_out if not is_out_of_scope(e.label)} - set(labels))
+    if unknown:
+        raise TrainingError(
+            f"The held-out set has labels the training data lacks: {', '.join(unknown[:10])}; "
+            "every held-out label needs training examples."
+        )
+    if len(labels) < 2:
+        raise TrainingError("Training needs at least 2 labels (FAQ answers or intents).")
+    facts["train_examples"] = len(train)
+    facts["held_out_examples"] = len(held_out)
+    facts["labels"] = len(labels)
+    return TrainingData(labels, train, held_out, groups, kb, facts)
+
+
+def _faq_groups(kb: KnowledgeBase, encoder: Any) -> dict[str, str]:
+    """Entries with near-identical answers share a label: they answer alike, so a
+    classifier must not be taught to tell them apart."""
+    vectors = encode(encoder, [e.answer for e in kb])
+    group_ids = answer_groups(vectors)
+    first: dict[int, str] = {}
+    for entry, group in zip(kb, group_ids, strict=True):
+        first.setdefault(int(group), entry.id)
+    return {
+        entry.id: FAQ_PREFIX + first[int(group)] for entry, group in zip(kb, group_ids, strict=True)
+    }
+
+
+def _check_label_names(path: Path, utterances: Sequence[Example]) -> None:
+    clashing = sorted({u.label for u in utterances if u.label.startswith(FAQ_PREFIX)})
+    if clashing:
+        raise TrainingError(
+            f"{path}: labels may not start with {FAQ_PREFIX!r} (reserved for FAQ "
+            f"answers): {', '.join(clashing[:5])}; rename them."
+        )
+
+
+def _file_facts(path: Path, examples: Sequence[Example]) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "sha256": file_sha256(path),
+        "rows": len(examples),
+        "labels": len({e.label for e in examples}),
+    }
+
+
+def _export(model: Any, tmp: Path) -> dict[str, Any]:
+    model.save(str(tmp / "fp32"))
+    (tmp / "encoder").mkdir()
+    facts = build_onnx(tmp / "fp32", tmp / "encoder")
+    manifest = {"model": "frontdesk-trained all-MiniLM-L6-v2", **facts}
+    (tmp / "encoder" / "manifest.json").write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+    )
+    shutil.rmtree(tmp / "fp32")
+    return facts
+
+
+def _held_out_predictions(
+    embedder: OnnxEmbedder,
+    data: TrainingData,
+    label_vectors: np.ndarray[Any, np.dtype[np.float32]],
+    request: TrainRequest,
+    progress: Progress,
+) -> list[HeldOutPrediction]:
+    """Scored through the int8 serving path: the threshold must fit what serves."""
+    classifier = LabelClassifier(data.labels, label_vectors, request.params.scale, 0.0)
+    predictions = []
+    for i, example in enumerate(data.held_out, start=1):
+        best = classifier.classify(embedder.encode(example.text)[0], top=1)
+        truth = None if is_out_of_scope(example.label) else example.label
+        predictions.append(HeldOutPrediction(truth, best.best, best.confidence))
+        if i % 50 == 0 or i == len(data.held_out):
+            progress.advance(i)
+    return predictions
+
+
+def _metrics(
+    data: TrainingData,
+    held_out: HeldOutScore,
+    predictions: Sequence[HeldOutPrediction],
+    losses: Sequence[float],
+    train_seconds: float,
+    started: float,
+) -> dict[str, Any]:
+    faq = [p for p in predictions if p.truth is not None and p.truth.startswith(FAQ_PREFIX)]
+    intents = [p for p in predictions if p.truth is not None and p not in faq]
+    return {
+        "held_out": held_out.as_dict(),
+        "held_out_faq_accuracy": _accuracy(faq),
+        "held_out_intent_accuracy": _accuracy(intents),
+        "loss_first": round(losses[0], 4) if losses else None,
+        "loss_last": round(float(np.mean(losses[-20:])), 4) if losses else None,
+        "train_seconds": round(train_seconds, 1),
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **data.data_facts,
+    }
+
+
+def _accuracy(predictions: Sequence[HeldOutPrediction]) -> float | None:
+    if not predictions:
+        return None
+    return round(sum(p.predicted == p.truth for p in predictions) / len(predictions), 4)
+
+
+def _write_model(
+    tmp: Path,
+    request: TrainRequest,
+    data: TrainingData,
+    label_vectors: np.ndarray[Any, np.dtype[np.float32]],
+    threshold: float,
+    metrics: dict[str, Any],
+) -> None:
+    np.savez(tmp / "head.npz", labels=np.array(data.labels), vectors=label_vectors)
+    config = {
+        "scale": request.params.scale,
+        "threshold": threshold,
+        "faq_groups": data.faq_groups,
+        "intents": [label for label in data.labels if not label.startswith(FAQ_PREFIX)],
+    }
+    (tmp / "model.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_manifest(
+    tmp: Path,
+    request: TrainRequest,
+    data: TrainingData,
+    source_hashes: dict[str, str],
+    onnx_facts: dict[str, Any],
+) -> None:
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "base_model": {"name": "sentence-transformers/all-MiniLM-L6-v2", **source_hashes},
+        "parameters": {
+            **request.params.as_dict(),
+            "holdout_fraction": request.holdout_fraction,
+        },
+        "data": data.data_facts,
+        "versions": _versions(),
+        "encoder": onnx_facts,
+        "files": {
+            name: file_sha256(tmp / name)
+            for name in ("head.npz", "model.json", "encoder/model.onnx", "metrics.json")
+        },
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("frontdesk", "torch", "sentence_transformers", "transformers", "onnxruntime"):
+        try:
+            versions[name] = str(importlib.import_module(name).__version__)
+        except (ImportError, AttributeError):
+            versions[name] = "unknown"
+    return versions
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    if out_dir.exists():
+        old = out_dir.with_name(out_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out_dir)
+    tmp.mkdir()  # TemporaryDirectory removes its own path on exit
