@@ -10,6 +10,7 @@ from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
 from frontdesk.adapters.embeddings.trained_model import load_trained_model
 from frontdesk.adapters.index_cache import IndexCache
+from frontdesk.adapters.llm.factory import answer_writer_from_settings
 from frontdesk.config import Settings, load_settings
 from frontdesk.core.engine import Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer
@@ -83,6 +84,8 @@ def build_assistant(
     trained_model: Path | None = None,
 ) -> Assistant:
     settings = settings or load_settings()
+    # Before any model loads, so a missing API key fails in milliseconds.
+    writer = answer_writer_from_settings(settings)
     if kb is None:
         kb = load_kb(kb_path or default_kb_path(settings))
     trained_dir = trained_model or settings.trained_model
@@ -107,5 +110,9 @@ def build_assistant(
     if trained is not None and any(not is_faq_label(label) for label in trained.classifier.labels):
         intents = IntentDetector(embedder, trained.classifier)
     return Assistant(
-        answerer, max_chars=settings.max_message_chars, notes=tuple(warnings), intents=intents
+        answerer,
+        max_chars=settings.max_message_chars,
+        notes=tuple(warnings),
+        intents=intents,
+        writer=writer,
     )

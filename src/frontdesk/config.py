@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from frontdesk.errors import ConfigError
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
+
+
+class LlmPrice(BaseModel):
+    """US dollars per million tokens sent (input) and generated (output)."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+# OpenAI list prices (USD per 1M tokens, mid-2024); check them before quoting costs.
+# Fine-tuned models (ft:BASE:...) are billed at their own, higher rate; ids not
+# listed here, a local Ollama model say, have no known cost until given one in
+# FRONTDESK_LLM_PRICES, e.g. '{"llama3.1:8b": {"input": 0, "output": 0}}'.
+DEFAULT_LLM_PRICES: dict[str, LlmPrice] = {
+    "gpt-4o-mini": LlmPrice(input=0.15, output=0.60),
+    "gpt-4o": LlmPrice(input=2.50, output=10.00),
+    "gpt-3.5-turbo": LlmPrice(input=0.50, output=1.50),
+    "ft:gpt-4o-mini": LlmPrice(input=0.30, output=1.20),
+    "ft:gpt-4o": LlmPrice(input=3.75, output=15.00),
+    "ft:gpt-3.5-turbo": LlmPrice(input=3.00, output=6.00),
+}
 
 
 class Settings(BaseSettings):
@@ -26,6 +56,19 @@ class Settings(BaseSettings):
     retriever: str = Field(default="auto", description="auto | onnx | tfidf")
     max_message_chars: int = Field(default=2000, ge=50, le=100_000)
     threads: int = Field(default=1, ge=1, le=64)
+    # The optional LLM answer writer: "local" answers from the KB alone (no network).
+    llm_provider: Literal["local", "openai"] = "local"
+    llm_base_url: str | None = None  # any OpenAI-compatible server; None: api.openai.com
+    llm_model: str = "gpt-4o-mini"  # a fine-tuned id (ft:...) works too
+    llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10)
+    llm_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    llm_candidates: int = Field(default=3, ge=1, le=5)  # retrieved entries shown to it
+    llm_prices: dict[str, LlmPrice] = Field(default_factory=lambda: dict(DEFAULT_LLM_PRICES))
+    # The seed's scripts read OPENAI_APIKEY; SecretStr keeps it out of reprs and dumps.
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "OPENAI_APIKEY")
+    )
 
     @field_validator("home", "shared_data", "kb_path", "model_dir", "trained_model", mode="after")
     @classmethod
@@ -38,6 +81,30 @@ class Settings(BaseSettings):
         if value not in {"auto", "onnx", "tfidf"}:
             raise ValueError("must be one of auto, onnx, tfidf")
         return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as http://localhost:11434/v1")
+        return value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a model, e.g. gpt-4o-mini or an ft:... id")
+        return value.strip()
+
+    @field_validator("llm_prices", mode="after")
+    @classmethod
+    def _over_defaults(cls, value: dict[str, LlmPrice]) -> dict[str, LlmPrice]:
+        # Adding one model's price should not forget the others'.
+        return {**DEFAULT_LLM_PRICES, **value}
 
     @property
     def default_model_dir(self) -> Path:
@@ -54,3 +121,9 @@ def load_settings() -> Settings:
             for err in exc.errors()
         )
         raise ConfigError(f"Bad setting: {problems}") from exc
+    except SettingsError as exc:
+        # A JSON-valued setting (FRONTDESK_LLM_PRICES) that does not parse lands here.
+        raise ConfigError(
+            f"Bad setting: {exc}. FRONTDESK_LLM_PRICES takes JSON such as "
+            '{"my-model": {"input": 0.15, "output": 0.6}} (USD per million tokens).'
+        ) from exc

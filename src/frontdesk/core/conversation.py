@@ -39,6 +39,27 @@ class Option:
 
 
 @dataclass(frozen=True, slots=True)
+class LlmUsage:
+    """One language-model call behind a reply: what it used and what it cost."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None  # None: no price known for the model (or no usage reported)
+    # False: its answer cited no retrieved entry, so the KB's own answer was given.
+    answered: bool = True
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 8),
+            "answered": self.answered,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the assistant says, and why (entry ids, confidence, notes)."""
 
@@ -53,6 +74,7 @@ class Reply:
     resolved_query: str = ""
     intent: str | None = None  # from a trained model: what the shopper wants to do
     intent_confidence: float = 0.0
+    llm: LlmUsage | None = None  # set when a language model wrote (or tried to) the answer
 
     def as_dict(self) -> dict[str, object]:
         record: dict[str, object] = {
@@ -64,6 +86,8 @@ class Reply:
         }
         if self.intent is not None:
             record["intent"] = {"name": self.intent, "confidence": round(self.intent_confidence, 4)}
+        if self.llm is not None:
+            record["llm"] = self.llm.as_dict()
         return record
 
 

@@ -16,6 +16,7 @@ from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
 from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.nlu.smalltalk import detect_smalltalk
 from frontdesk.core.nlu.text import normalise, words
+from frontdesk.core.ports import AnswerWriter
 
 DEFAULT_MAX_CHARS = 2000
 PROMPT_TEXT = 'Please type your question, for example: "How long does delivery take?"'
@@ -38,8 +39,11 @@ class Assistant:
         max_chars: int = DEFAULT_MAX_CHARS,
         notes: tuple[str, ...] = (),
         intents: IntentDetector | None = None,
+        writer: AnswerWriter | None = None,
     ) -> None:
         self.answerer = answerer
+        # An optional language model that words `answer` replies from retrieved entries.
+        self.writer = writer
         self.intents = intents
         self.max_chars = max_chars
         self.startup_notes = notes
@@ -90,7 +94,25 @@ class Assistant:
         if smalltalk is not None:
             return Reply(ReplyKind.SMALLTALK, smalltalk.reply, notes=notes)
         decision = self._decide_in_context(conversation, text)
-        return self._to_reply(decision, notes)
+        reply = self._to_reply(decision, notes)
+        if self.writer is not None and reply.kind is ReplyKind.ANSWER:
+            reply = self._written(self.writer, text, decision, reply)
+        return reply
+
+    def _written(
+        self, writer: AnswerWriter, message: str, decision: Decision, extractive: Reply
+    ) -> Reply:
+        """The writer's answer from the top entries, if it cites one of them; otherwise
+        the extractive reply, so an uncited (possibly invented) answer never reaches
+        the shopper. Only confident answers get here: clarify and abstain stay as they are."""
+        rows = [c.row for c in decision.ranking.candidates[: writer.max_entries]]
+        entries = [self.answerer.index.kb.entries[row] for row in rows]
+        written = writer.write(message, decision.query, entries)
+        cited = set(written.cited_ids)
+        used = tuple(e.id for e in entries if e.id in cited)  # retrieval order
+        if not used or not written.text.strip():
+            return replace(extractive, llm=replace(written.usage, answered=False))
+        return replace(extractive, text=written.text.strip(), source_ids=used, llm=written.usage)
 
     def _decide_in_context(self, conversation: Conversation, text: str) -> Decision:
         alone = self.answerer.decide(text)

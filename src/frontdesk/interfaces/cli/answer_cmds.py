@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from frontdesk.bootstrap import build_assistant
 from frontdesk.core.conversation import Reply, ReplyKind
@@ -55,13 +56,24 @@ def _intent_line(reply: Reply) -> str:
     return f" · intent {reply.intent} ({reply.intent_confidence:.2f})"
 
 
+def _llm_line(reply: Reply) -> str:
+    """Which language model wrote the answer, and what it cost the shop."""
+    llm = reply.llm
+    if llm is None:
+        return ""
+    cost = "cost unknown" if llm.cost_usd is None else f"${llm.cost_usd:.6f}"
+    who = f"written by {llm.model}" if llm.answered else f"{llm.model} cited no entry: KB answer"
+    return escape(f" · {who} · {llm.prompt_tokens}+{llm.completion_tokens} tokens · {cost}")
+
+
 def _print_reply(assistant: Assistant, reply: Reply) -> None:
     for note in reply.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(reply.text, markup=False, highlight=False)
     for number, option in enumerate(reply.options, start=1):
         console.print(f"  {number}. {option.label}", markup=False, highlight=False)
-    console.print(f"[dim]{_source_line(assistant, reply)}{_intent_line(reply)}[/]")
+    why = f"{_source_line(assistant, reply)}{_intent_line(reply)}{_llm_line(reply)}"
+    console.print(f"[dim]{why}[/]")
 
 
 def ask(
@@ -73,7 +85,10 @@ def ask(
 ) -> None:
     """Answer one question from the knowledge base."""
     assistant = _build(kb, retriever, model)
-    reply = assistant.respond(assistant.new_conversation(), question)
+    try:
+        reply = assistant.respond(assistant.new_conversation(), question)
+    except FrontdeskError as exc:  # e.g. the LLM endpoint refused or timed out
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(reply.as_dict(), ensure_ascii=False))
     else:
@@ -94,6 +109,8 @@ def chat(
         # Ctrl-D or Ctrl-C, at the prompt or mid-reply: leave without a traceback.
         if interactive:
             console.print()
+    except FrontdeskError as exc:  # e.g. the LLM endpoint refused or timed out
+        fail(exc)
     if interactive:
         console.print("Bye!")
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from frontdesk.interfaces.cli import answer_cmds, eval_cmd, kb_cmds, model_cmds, train_cmd
+from frontdesk.interfaces.cli import (
+    answer_cmds,
+    eval_cmd,
+    kb_cmds,
+    model_cmds,
+    openai_cmds,
+    train_cmd,
+)
 
 app = typer.Typer(
     name="frontdesk",
@@ -18,6 +25,11 @@ eval_cmd.register(app)
 train_cmd.register(app)
 app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export, stats.")
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
+app.add_typer(
+    openai_cmds.app,
+    name="openai",
+    help="Fine-tune on an OpenAI(-compatible) API: upload, finetune, status.",
+)
 
 
 def main() -> None:
