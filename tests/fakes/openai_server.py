@@ -58,6 +58,7 @@ class Fault:
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     code: str | None = None
+    message: str | None = None
 
 
 class FakeOpenAI:
@@ -124,8 +125,9 @@ class FakeOpenAI:
         method: str = "",
         headers: dict[str, str] | None = None,
         code: str | None = None,
+        message: str | None = None,
     ) -> None:
-        self.faults.append(Fault(method, path, status, times, headers or {}, code))
+        self.faults.append(Fault(method, path, status, times, headers or {}, code, message))
 
     def hang(self, path: str, *, times: int = 1, method: str = "") -> None:
         self.faults.append(Fault(method, path, None, times))
@@ -165,8 +167,9 @@ class FakeOpenAI:
             return _error(401, f"Incorrect API key provided: {sent}.", "invalid_api_key")
         if fault is not None and fault.status is not None:
             status, extra = fault.status, fault.headers
-            message = {429: "Rate limit reached for requests", 500: "The server had an error"}
-            code, reply, _ = _error(status, message.get(status, f"Error {status}"), fault.code)
+            default = {429: "Rate limit reached for requests", 500: "The server had an error"}
+            message = fault.message or default.get(status, f"Error {status}")
+            code, reply, _ = _error(status, message, fault.code)
             return code, reply, extra
         query = parse_qs(urlsplit(raw_path).query)
         return self._route(method, path, body, headers, query)

@@ -40,13 +40,22 @@ class EvalMetrics:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_max_ms: float | None
+    # What a language model cost, when one wrote answers (FRONTDESK_LLM_PROVIDER=openai).
+    llm_turns: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # USD over all turns, 0 for the local model; None when a model has no known price.
+    cost_per_1k_turns_usd: float | None = None
+    llm_models: str | None = None
+    cost_unknown_for: str | None = None  # the models without a price, comma-separated
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready; rates to 4 places and latencies to 3 so diffs stay readable."""
         out: dict[str, object] = {}
         for key, value in asdict(self).items():
             if isinstance(value, float):
-                value = round(value, 3 if key.startswith("latency_") else 4)
+                places = 3 if key.startswith("latency_") else 6 if key.startswith("cost_") else 4
+                value = round(value, places)
             out[key] = value
         return out
 
@@ -87,6 +96,7 @@ def compute_metrics(predictions: Sequence[Prediction]) -> EvalMetrics:
     clarify_hits = sum(any(i in p.accept for i in p.source_ids) for p in faq_clarified)
 
     latencies = sorted(p.latency_ms for p in predictions)
+    cost = _llm_cost(predictions)
     return EvalMetrics(
         faq=len(faq),
         oos=len(oos),
@@ -107,6 +117,12 @@ def compute_metrics(predictions: Sequence[Prediction]) -> EvalMetrics:
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         latency_max_ms=latencies[-1] if latencies else None,
+        llm_turns=cost.turns,
+        prompt_tokens=cost.prompt_tokens,
+        completion_tokens=cost.completion_tokens,
+        cost_per_1k_turns_usd=cost.per_1k_turns,
+        llm_models=cost.models,
+        cost_unknown_for=cost.unknown_for,
     )
 
 
@@ -121,3 +137,30 @@ def percentile(sorted_values: Sequence[float], q: float) -> float | None:
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class _LlmCost:
+    turns: int
+    prompt_tokens: int
+    completion_tokens: int
+    per_1k_turns: float | None
+    models: str | None
+    unknown_for: str | None
+
+
+def _llm_cost(predictions: Sequence[Prediction]) -> _LlmCost:
+    """Cost per 1,000 turns of every kind (what a shop pays per 1,000 shopper messages);
+    replies no model touched cost nothing, so the local model's figure is 0."""
+    calls = [p.llm for p in predictions if p.llm is not None]
+    unknown = sorted({c.model for c in calls if c.cost_usd is None})
+    total = sum(c.cost_usd or 0.0 for c in calls)
+    per_1k = total / len(predictions) * 1000 if predictions and not unknown else None
+    return _LlmCost(
+        turns=len(calls),
+        prompt_tokens=sum(c.prompt_tokens for c in calls),
+        completion_tokens=sum(c.completion_tokens for c in calls),
+        per_1k_turns=per_1k,
+        models=", ".join(sorted({c.model for c in calls})) or None,
+        unknown_for=", ".join(unknown) or None,
+    )

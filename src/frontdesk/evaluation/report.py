@@ -42,6 +42,8 @@ def metric_rows(metrics: EvalMetrics) -> list[tuple[str, str, str]]:
         ("latency p50", _ms(m.latency_p50_ms), f"{m.turns} turns"),
         ("latency p95", _ms(m.latency_p95_ms), f"{m.turns} turns"),
         ("latency max", _ms(m.latency_max_ms), f"{m.turns} turns"),
+        ("cost per 1,000 turns", _cost(m), _cost_over(m)),
+        *_llm_rows(m),
     ]
 
 
@@ -103,6 +105,29 @@ def _got(p: Prediction) -> str:
     if p.kind == ReplyKind.CLARIFY:
         return "clarify " + ", ".join(p.source_ids)
     return p.kind
+
+
+def _cost(m: EvalMetrics) -> str:
+    if m.cost_unknown_for is not None:
+        return "unknown"
+    if m.cost_per_1k_turns_usd is None:
+        return "n/a"
+    if m.llm_turns == 0:
+        return "$0 (local model)"
+    return f"${m.cost_per_1k_turns_usd:.4f} (local model: $0)"
+
+
+def _cost_over(m: EvalMetrics) -> str:
+    if m.cost_unknown_for is not None:
+        return f"no price for {m.cost_unknown_for}: set FRONTDESK_LLM_PRICES"
+    return f"{m.turns} turns"
+
+
+def _llm_rows(m: EvalMetrics) -> list[tuple[str, str, str]]:
+    if m.llm_turns == 0:
+        return []
+    tokens = f"{m.prompt_tokens:,} in / {m.completion_tokens:,} out"
+    return [("LLM tokens", tokens, f"{m.llm_turns} calls to {m.llm_models}")]
 
 
 def _pct(value: float | None) -> str:

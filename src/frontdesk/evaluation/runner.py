@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from frontdesk.core.conversation import Conversation, Reply
+from frontdesk.core.conversation import Conversation, LlmUsage, Reply
 from frontdesk.errors import EvaluationError, FrontdeskError
 from frontdesk.evaluation.datasets import EvalItem, ItemKind
 
@@ -38,6 +38,7 @@ class Prediction:
     item_kind: ItemKind
     text: str
     accept: tuple[str, ...]
+    llm: LlmUsage | None = None  # the language-model call behind the reply: tokens, cost
 
     def as_record(self) -> dict[str, object]:
         """The documented predictions-file line: only these six keys, in this order."""
@@ -92,6 +93,7 @@ def run_eval(
                     item_kind=item.kind,
                     text=turn.text,
                     accept=turn.accept,
+                    llm=reply.llm,
                 )
             )
         if on_progress is not None:

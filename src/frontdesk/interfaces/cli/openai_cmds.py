@@ -44,7 +44,11 @@ def upload_command(
     try:
         training = check_training_file(file)
         if check:
-            console.print(f"{file}: {training.examples} examples, ready to upload.", markup=False)
+            console.print(
+                f"{file}: {training.examples} examples, ready to upload.",
+                markup=False,
+                soft_wrap=True,
+            )
             return
         uploaded = upload(client_from_settings(load_settings()), training)
     except FrontdeskError as exc:
@@ -53,8 +57,11 @@ def upload_command(
         f"Uploaded {uploaded.filename} ({training.examples} examples, {uploaded.bytes} bytes) "
         f"as {uploaded.id}.",
         markup=False,
+        soft_wrap=True,
     )
-    console.print(f"Next: frontdesk openai finetune --file {uploaded.id}", markup=False)
+    console.print(
+        f"Next: frontdesk openai finetune --file {uploaded.id}", markup=False, soft_wrap=True
+    )
 
 
 @app.command("finetune")
@@ -88,8 +95,11 @@ def finetune_command(
         f"Started fine-tuning job {job.id}: {job.base_model} on {job.training_file}, "
         f"epochs {job.epochs if job.epochs is not None else 'auto'} ({job.status}).",
         markup=False,
+        soft_wrap=True,
     )
-    console.print(f"Follow it: frontdesk openai status {job.id} --watch", markup=False)
+    console.print(
+        f"Follow it: frontdesk openai status {job.id} --watch", markup=False, soft_wrap=True
+    )
 
 
 @app.command("status")
