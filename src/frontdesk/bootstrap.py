@@ -19,7 +19,7 @@ from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
-from frontdesk.core.nlu.intents import IntentDetector, is_faq_label
+from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.ports import Embedder
 from frontdesk.errors import ConfigError, ModelError
 
@@ -107,8 +107,8 @@ def build_assistant(
         index = cache.index(kb, embedder)
     answerer = FaqAnswerer(index, calibration)
     intents = None
-    if trained is not None and any(not is_faq_label(label) for label in trained.classifier.labels):
-        intents = IntentDetector(embedder, trained.classifier)
+    if trained is not None and "intent" in trained.classifiers:
+        intents = IntentDetector(embedder, trained.classifiers["intent"])
     return Assistant(
         answerer,
         max_chars=settings.max_message_chars,

@@ -82,8 +82,13 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """Replace the composition root; records the arguments the command passed."""
     seen: dict[str, object] = {}
 
-    def build(kb_path: Path | None = None, *, retriever: str | None = None) -> FakeAssistant:
-        seen.update(kb_path=kb_path, retriever=retriever)
+    def build(
+        kb_path: Path | None = None,
+        *,
+        retriever: str | None = None,
+        trained_model: Path | None = None,
+    ) -> FakeAssistant:
+        seen.update(kb_path=kb_path, retriever=retriever, trained_model=trained_model)
         assistant = FakeAssistant()
         seen["assistant"] = assistant
         return assistant

@@ -20,6 +20,7 @@ import numpy as np
 
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.core.nlu.classifier import LabelClassifier
+from frontdesk.core.nlu.intents import head_of
 from frontdesk.errors import TrainingError
 
 FORMAT = "frontdesk-trained-model"
@@ -32,7 +33,7 @@ RETRAIN = "retrain it with `frontdesk train` (see README, 'Training a model')"
 class TrainedModel:
     directory: Path
     embedder: OnnxEmbedder
-    classifier: LabelClassifier
+    classifiers: dict[str, LabelClassifier]  # by head: "faq", "intent"
     manifest: dict[str, Any]
     faq_groups: dict[str, str]  # entry id -> its answer group's label
     kb_sha256: str | None  # the KB it was trained on, if any
@@ -83,13 +84,21 @@ def load_trained_model(directory: Path, *, threads: int = 1) -> TrainedModel:
     with np.load(directory / "head.npz") as head:
         labels = [str(label) for label in head["labels"]]
         vectors = np.asarray(head["vectors"], dtype=np.float32)
-    classifier = LabelClassifier(
-        labels, vectors, float(config["scale"]), float(config["threshold"])
-    )
+    classifiers: dict[str, LabelClassifier] = {}
+    for head, threshold in config["thresholds"].items():
+        rows = [i for i, label in enumerate(labels) if head_of(label) == head]
+        none_cosine = config.get("none_cosines", {}).get(head)
+        classifiers[head] = LabelClassifier(
+            [labels[i] for i in rows],
+            vectors[rows],
+            float(config["scale"]),
+            float(threshold),
+            None if none_cosine is None else float(none_cosine),
+        )
     return TrainedModel(
         directory=directory,
         embedder=OnnxEmbedder(directory / "encoder", threads=threads),
-        classifier=classifier,
+        classifiers=classifiers,
         manifest=manifest,
         faq_groups={str(k): str(v) for k, v in config.get("faq_groups", {}).items()},
         kb_sha256=manifest.get("data", {}).get("kb", {}).get("sha256"),

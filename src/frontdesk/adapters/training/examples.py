@@ -35,7 +35,7 @@ def is_out_of_scope(label: str) -> bool:
     return label.lower() in OUT_OF_SCOPE_LABELS
 
 
-def load_utterances(path: Path) -> list[Example]:
+def load_utterances(path: Path, *, min_per_label: int = 2) -> list[Example]:
     """Read a ``text,label`` CSV; every problem names the file and the line."""
     text = _read_utf8(path)
     reader = csv.reader(io.StringIO(text))
@@ -61,7 +61,8 @@ def load_utterances(path: Path) -> list[Example]:
         examples.append(Example(utterance, label))
     if not examples:
         raise TrainingError(f"{path} has a header but no rows; add labelled utterances.")
-    _check_label_counts(path, examples)
+    if min_per_label > 1:
+        _check_label_counts(path, examples, min_per_label)
     return examples
 
 
@@ -91,9 +92,9 @@ def _column(path: Path, columns: list[str], accepted: Sequence[str]) -> int:
     )
 
 
-def _check_label_counts(path: Path, examples: Sequence[Example]) -> None:
+def _check_label_counts(path: Path, examples: Sequence[Example], minimum: int) -> None:
     counts = Counter(e.label for e in examples if not is_out_of_scope(e.label))
-    lonely = sorted(label for label, n in counts.items() if n < 2)
+    lonely = sorted(label for label, n in counts.items() if n < minimum)
     if lonely:
         shown = ", ".join(lonely[:10]) + (" …" if len(lonely) > 10 else "")
         raise TrainingError(

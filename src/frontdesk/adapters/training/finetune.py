@@ -84,13 +84,20 @@ def finetune(
     labels: Sequence[str],
     params: FinetuneParams,
     on_step: StepCallback | None = None,
+    label_heads: Sequence[int] | None = None,
 ) -> FinetuneResult:
+    """``label_heads`` gives each label's head (e.g. FAQ answers 0, intents 1): a text
+    competes only with the labels of its own head, since "cancel my order" is both an
+    FAQ question and an intent and must not be taught to be only one of them."""
     torch = _torch()
     torch.manual_seed(params.seed)
     torch.set_num_threads(params.threads)
     rng = random.Random(params.seed)
     index = {label: i for i, label in enumerate(labels)}
     targets = [index[e.label] for e in examples]
+    heads = torch.tensor(list(label_heads) if label_heads is not None else [0] * len(labels))
+    # mask[i, j] is True where example i's head differs from label j's head.
+    masks = heads[None, :] != heads[torch.tensor(targets)][:, None]
     start = centroids(encode(model, [e.text for e in examples]), targets, len(labels))
     head = torch.nn.Parameter(torch.tensor(start))
     optimiser = torch.optim.AdamW(
@@ -114,7 +121,7 @@ def finetune(
         rng.shuffle(order)
         for start_at in range(0, per_epoch * params.batch_size, params.batch_size):
             batch = order[start_at : start_at + params.batch_size]
-            loss = _step(torch, model, head, examples, targets, batch, params)
+            loss = _step(torch, model, head, examples, targets, masks, batch, params)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -135,6 +142,7 @@ def _step(
     head: Any,
     examples: Sequence[Example],
     targets: Sequence[int],
+    masks: Any,
     batch: Sequence[int],
     params: FinetuneParams,
 ) -> Any:
@@ -146,5 +154,12 @@ def _step(
     logits = (
         params.scale * functional.normalize(embedded, dim=-1) @ functional.normalize(head, dim=-1).T
     )
+    masked = masks[torch.tensor(list(batch))]
+    log_probs = functional.log_softmax(logits.masked_fill(masked, -1e4), dim=-1)
     wanted = torch.tensor([targets[i] for i in batch])
-    return functional.cross_entropy(logits, wanted, label_smoothing=params.label_smoothing)
+    nll = -log_probs.gather(1, wanted[:, None])[:, 0]
+    # Label smoothing over the example's own head only: masked labels are not choices.
+    valid = (~masked).float()
+    smooth = -(log_probs * valid).sum(-1) / valid.sum(-1)
+    epsilon = params.label_smoothing
+    return ((1.0 - epsilon) * nll + epsilon * smooth).mean()

@@ -15,7 +15,7 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,9 +51,12 @@ from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.knowledge.offtopic import OFF_TOPIC
 from frontdesk.core.nlu.classifier import LabelClassifier
-from frontdesk.core.nlu.intents import FAQ_PREFIX
+from frontdesk.core.nlu.intents import FAQ_PREFIX, HEADS, head_of
+from frontdesk.core.ports import FloatArray
 from frontdesk.errors import TrainingError
 
+# Candidate cosines for the "none of these" logit; None is a plain softmax.
+NONE_COSINES = (None, 0.3, 0.4, 0.5, 0.6, 0.7)
 STAGES = ("checking data", "fine-tuning", "exporting to ONNX", "calibrating", "writing")
 
 
@@ -97,10 +100,11 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
     started = time.perf_counter()
     _check_destination(request.out_dir)
     progress.stage(STAGES[0])
+    inputs = read_inputs(request)  # before the model loads: bad data fails in seconds
     source = source_model_dir()
     source_hashes = verify_source(source)
     encoder = load_encoder(source, request.params.max_tokens)
-    data = prepare_data(request, encoder)
+    data = prepare_data(request, inputs, encoder)
     request.out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=request.out_dir.parent, prefix=".train-") as tmp_name:
         tmp = Path(tmp_name)
@@ -112,18 +116,22 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
             data.labels,
             request.params,
             on_step=lambda done, _total, loss: progress.advance(done, f"loss {loss:.3f}"),
+            label_heads=[HEADS.index(head_of(label)) for label in data.labels],
         )
         train_seconds = time.perf_counter() - started
         progress.stage(STAGES[2])
         onnx_facts = _export(result.model, tmp)
         progress.stage(STAGES[3], len(data.held_out))
         embedder = OnnxEmbedder(tmp / "encoder", threads=request.params.threads)
-        predictions = _held_out_predictions(embedder, data, result.label_vectors, request, progress)
-        threshold = choose_threshold(predictions)
-        held_out = score(predictions, threshold)
+        vectors = {e.text: embedder.encode(e.text)[0] for e in _advancing(data.held_out, progress)}
+        scores: dict[str, HeldOutScore] = {}
+        for head in HEADS:
+            calibrated = _calibrate_head(head, vectors, data, result.label_vectors, request)
+            if calibrated is not None:
+                scores[head] = calibrated
         progress.stage(STAGES[4])
-        metrics = _metrics(data, held_out, predictions, result.losses, train_seconds, started)
-        _write_model(tmp, request, data, result.label_vectors, threshold, metrics)
+        metrics = _metrics(data, scores, result.losses, train_seconds, started)
+        _write_model(tmp, request, data, result.label_vectors, scores, metrics)
         _write_manifest(tmp, request, data, source_hashes, onnx_facts)
         _swap_in(tmp, request.out_dir)
     return metrics
@@ -141,12 +149,46 @@ def _check_destination(out_dir: Path) -> None:
         )
 
 
-def prepare_data(request: TrainRequest, encoder: Any) -> TrainingData:
+@dataclass(frozen=True)
+class Inputs:
+    kb: KnowledgeBase | None
+    utterances: list[Example]
+    holdout: list[Example] | None
+
+
+def read_inputs(request: TrainRequest) -> Inputs:
+    """Load and check every input file; raises before any training starts."""
     if request.kb_path is None and request.intents_path is None:
         raise TrainingError("Nothing to train on: give --kb FAQ and/or --intents FILE.csv.")
+    if request.holdout_path is not None and request.intents_path is None:
+        raise TrainingError("--holdout is a held-out set for --intents; give both or neither.")
+    kb = load_kb(request.kb_path) if request.kb_path is not None else None
+    utterances: list[Example] = []
+    holdout: list[Example] | None = None
+    if request.intents_path is not None:
+        utterances = load_utterances(request.intents_path)
+        _check_label_names(request.intents_path, utterances)
+    if request.holdout_path is not None:
+        holdout = load_utterances(request.holdout_path, min_per_label=1)
+        known = {u.label for u in utterances}
+        unknown = sorted({e.label for e in holdout if not is_out_of_scope(e.label)} - known)
+        if unknown:
+            raise TrainingError(
+                f"{request.holdout_path} has labels that {request.intents_path} lacks: "
+                f"{', '.join(unknown[:10])}; every held-out label needs training examples."
+            )
+    n_labels = len({u.label for u in utterances if not is_out_of_scope(u.label)})
+    if kb is None and n_labels < 2:
+        raise TrainingError(
+            f"{request.intents_path} has {n_labels} label(s); an intent model needs at least 2."
+        )
+    return Inputs(kb, utterances, holdout)
+
+
+def prepare_data(request: TrainRequest, inputs: Inputs, encoder: Any) -> TrainingData:
     rng = random.Random(request.params.seed)
     facts: dict[str, Any] = {}
-    kb = load_kb(request.kb_path) if request.kb_path is not None else None
+    kb = inputs.kb
     train: list[Example] = []
     held_out: list[Example] = []
     groups: dict[str, str] = {}
@@ -161,14 +203,12 @@ def prepare_data(request: TrainRequest, encoder: Any) -> TrainingData:
             "answer_groups": len(set(groups.values())),
         }
     if request.intents_path is not None:
-        utterances = load_utterances(request.intents_path)
-        _check_label_names(request.intents_path, utterances)
-        facts["intents"] = _file_facts(request.intents_path, utterances)
-        if request.holdout_path is None:
-            more_train, more_held = split_held_out(utterances, request.holdout_fraction, rng)
+        facts["intents"] = _file_facts(request.intents_path, inputs.utterances)
+        if inputs.holdout is None or request.holdout_path is None:
+            more_train, more_held = split_held_out(inputs.utterances, request.holdout_fraction, rng)
         else:
-            more_train = [u for u in utterances if not is_out_of_scope(u.label)]
-            more_held = load_utterances(request.holdout_path)
+            more_train = [u for u in inputs.utterances if not is_out_of_scope(u.label)]
+            more_held = inputs.holdout
             facts["holdout"] = _file_facts(request.holdout_path, more_held)
         train += more_train
         held_out += more_held
@@ -177,14 +217,6 @@ def prepare_data(request: TrainRequest, encoder: Any) -> TrainingData:
         # questions stand in for out-of-scope when the data has none.
         held_out += [Example(text, "oos") for text in OFF_TOPIC]
     labels = sorted({e.label for e in train})
-    unknown = sorted({e.label for e in held_out if not is_out_of_scope(e.label)} - set(labels))
-    if unknown:
-        raise TrainingError(
-            f"The held-out set has labels the training data lacks: {', '.join(unknown[:10])}; "
-            "every held-out label needs training examples."
-        )
-    if len(labels) < 2:
-        raise TrainingError("Training needs at least 2 labels (FAQ answers or intents).")
     facts["train_examples"] = len(train)
     facts["held_out_examples"] = len(held_out)
     facts["labels"] = len(labels)
@@ -234,39 +266,74 @@ def _export(model: Any, tmp: Path) -> dict[str, Any]:
     return facts
 
 
-def _held_out_predictions(
-    embedder: OnnxEmbedder,
-    data: TrainingData,
-    label_vectors: np.ndarray[Any, np.dtype[np.float32]],
-    request: TrainRequest,
-    progress: Progress,
-) -> list[HeldOutPrediction]:
-    """Scored through the int8 serving path: the threshold must fit what serves."""
-    classifier = LabelClassifier(data.labels, label_vectors, request.params.scale, 0.0)
-    predictions = []
-    for i, example in enumerate(data.held_out, start=1):
-        best = classifier.classify(embedder.encode(example.text)[0], top=1)
-        truth = None if is_out_of_scope(example.label) else example.label
-        predictions.append(HeldOutPrediction(truth, best.best, best.confidence))
-        if i % 50 == 0 or i == len(data.held_out):
+def _advancing(examples: Sequence[Example], progress: Progress) -> Iterator[Example]:
+    for i, example in enumerate(examples, start=1):
+        yield example
+        if i % 50 == 0 or i == len(examples):
             progress.advance(i)
+
+
+def _calibrate_head(
+    head: str,
+    vectors: dict[str, FloatArray],
+    data: TrainingData,
+    label_vectors: FloatArray,
+    request: TrainRequest,
+) -> HeldOutScore | None:
+    """The "none" logit and threshold that do best on the held-out examples."""
+    best: HeldOutScore | None = None
+    for none_cosine in NONE_COSINES:
+        predictions = _held_out_predictions(
+            head, vectors, data, label_vectors, request, none_cosine
+        )
+        if not predictions:
+            return None
+        result = score(predictions, choose_threshold(predictions), none_cosine)
+        if best is None or result.objective > best.objective:
+            best = result
+    return best
+
+
+def _held_out_predictions(
+    head: str,
+    vectors: dict[str, FloatArray],
+    data: TrainingData,
+    label_vectors: FloatArray,
+    request: TrainRequest,
+    none_cosine: float | None,
+) -> list[HeldOutPrediction]:
+    """One head's held-out examples, scored through the int8 serving path (the
+    threshold must fit what serves): its own labelled texts and the out-of-scope ones.
+    The other head's texts are left out: "can I cancel my order?" is an FAQ question
+    and a cancel_order request at once, so it is no negative for either."""
+    rows = [i for i, label in enumerate(data.labels) if head_of(label) == head]
+    if not rows:
+        return []
+    labels = [data.labels[i] for i in rows]
+    classifier = LabelClassifier(
+        labels, label_vectors[rows], request.params.scale, 0.0, none_cosine
+    )
+    predictions = []
+    for example in data.held_out:
+        oos = is_out_of_scope(example.label)
+        if not oos and head_of(example.label) != head:
+            continue
+        best = classifier.classify(vectors[example.text], top=1)
+        predictions.append(
+            HeldOutPrediction(None if oos else example.label, best.best, best.confidence)
+        )
     return predictions
 
 
 def _metrics(
     data: TrainingData,
-    held_out: HeldOutScore,
-    predictions: Sequence[HeldOutPrediction],
+    scores: dict[str, HeldOutScore],
     losses: Sequence[float],
     train_seconds: float,
     started: float,
 ) -> dict[str, Any]:
-    faq = [p for p in predictions if p.truth is not None and p.truth.startswith(FAQ_PREFIX)]
-    intents = [p for p in predictions if p.truth is not None and p not in faq]
     return {
-        "held_out": held_out.as_dict(),
-        "held_out_faq_accuracy": _accuracy(faq),
-        "held_out_intent_accuracy": _accuracy(intents),
+        "held_out": {head: result.as_dict() for head, result in scores.items()},
         "loss_first": round(losses[0], 4) if losses else None,
         "loss_last": round(float(np.mean(losses[-20:])), 4) if losses else None,
         "train_seconds": round(train_seconds, 1),
@@ -276,26 +343,20 @@ def _metrics(
     }
 
 
-def _accuracy(predictions: Sequence[HeldOutPrediction]) -> float | None:
-    if not predictions:
-        return None
-    return round(sum(p.predicted == p.truth for p in predictions) / len(predictions), 4)
-
-
 def _write_model(
     tmp: Path,
     request: TrainRequest,
     data: TrainingData,
-    label_vectors: np.ndarray[Any, np.dtype[np.float32]],
-    threshold: float,
+    label_vectors: FloatArray,
+    scores: dict[str, HeldOutScore],
     metrics: dict[str, Any],
 ) -> None:
     np.savez(tmp / "head.npz", labels=np.array(data.labels), vectors=label_vectors)
     config = {
         "scale": request.params.scale,
-        "threshold": threshold,
+        "thresholds": {head: result.threshold for head, result in scores.items()},
+        "none_cosines": {head: result.none_cosine for head, result in scores.items()},
         "faq_groups": data.faq_groups,
-        "intents": [label for label in data.labels if not label.startswith(FAQ_PREFIX)],
     }
     (tmp / "model.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,12 @@ class HeldOutScore:
     in_scope_accuracy: float  # right and above the threshold
     oos_recall: float | None  # out-of-scope examples below the threshold
     wrong_rate: float  # above the threshold with the wrong label, over all examples
+    none_cosine: float | None = None  # the classifier's "none of these" logit
+
+    @property
+    def objective(self) -> float:
+        """What calibration maximises: in-scope accuracy + out-of-scope recall."""
+        return self.in_scope_accuracy + (self.oos_recall or 0.0)
 
     def as_dict(self) -> dict[str, object]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -29,7 +35,11 @@ class HeldOutPrediction:
     confidence: float
 
 
-def score(predictions: Sequence[HeldOutPrediction], threshold: float) -> HeldOutScore:
+def score(
+    predictions: Sequence[HeldOutPrediction],
+    threshold: float,
+    none_cosine: float | None = None,
+) -> HeldOutScore:
     in_scope = [p for p in predictions if p.truth is not None]
     oos = [p for p in predictions if p.truth is None]
     right = [p for p in in_scope if p.predicted == p.truth]
@@ -44,6 +54,7 @@ def score(predictions: Sequence[HeldOutPrediction], threshold: float) -> HeldOut
         in_scope_accuracy=len(accepted_right) / len(in_scope) if in_scope else 0.0,
         oos_recall=len(rejected_oos) / len(oos) if oos else None,
         wrong_rate=len(wrong) / len(predictions) if predictions else 0.0,
+        none_cosine=none_cosine,
     )
 
 
@@ -51,8 +62,10 @@ def choose_threshold(predictions: Sequence[HeldOutPrediction]) -> float:
     """The threshold that maximises in-scope accuracy + out-of-scope recall.
 
     Both count equally: a shop loses as much from a wrong answer to an off-topic
-    question as from an "I don't know" to a fair one. Without out-of-scope examples
-    nothing tells a threshold apart from zero, so everything is accepted.
+    question as from an "I don't know" to a fair one. The score is flat between two
+    held-out confidences, so the threshold sits in the middle of the best flat stretch,
+    not on its edge next to a held-out example (small held-out sets would overfit it).
+    Without out-of-scope examples nothing tells a threshold apart from zero.
     """
     if not any(p.truth is None for p in predictions):
         return 0.0
@@ -64,4 +77,9 @@ def choose_threshold(predictions: Sequence[HeldOutPrediction]) -> float:
     value = (accepted & right).sum(1) / max(1, int((~oos).sum())) + (~accepted & oos).sum(1) / int(
         oos.sum()
     )
-    return float(candidates[int(np.argmax(value))])
+    first = int(np.argmax(value))
+    last = first
+    while last + 1 < len(candidates) and value[last + 1] == value[first]:
+        last += 1
+    lower = candidates[first - 1] if first > 0 else 0.0
+    return float((lower + candidates[last]) / 2.0)

@@ -33,8 +33,17 @@ class Classification:
 
 
 class LabelClassifier:
+    """``none_cosine``, when set, is one more logit for "none of these" at that cosine:
+    with few labels a plain softmax is sure of something even for an off-topic text,
+    while a text far from every label loses its probability to "none"."""
+
     def __init__(
-        self, labels: Sequence[str], vectors: FloatArray, scale: float, threshold: float
+        self,
+        labels: Sequence[str],
+        vectors: FloatArray,
+        scale: float,
+        threshold: float,
+        none_cosine: float | None = None,
     ) -> None:
         if len(labels) != vectors.shape[0]:
             raise ValueError(f"{len(labels)} labels but {vectors.shape[0]} label vectors")
@@ -44,12 +53,16 @@ class LabelClassifier:
         self._vectors = np.asarray(vectors, dtype=np.float32)
         self.scale = scale
         self.threshold = threshold
+        self.none_cosine = none_cosine
 
     def probabilities(self, vector: FloatArray) -> FloatArray:
         logits = self.scale * (self._vectors @ vector)
-        logits = logits - logits.max()
-        weights = np.exp(logits)
-        result: FloatArray = (weights / weights.sum()).astype(np.float32)
+        top = logits.max()
+        weights = np.exp(logits - top)
+        total = weights.sum()
+        if self.none_cosine is not None:
+            total += np.exp(self.scale * self.none_cosine - top)
+        result: FloatArray = (weights / total).astype(np.float32)
         return result
 
     def classify(self, vector: FloatArray, top: int = 3) -> Classification:

@@ -12,6 +12,8 @@ from frontdesk.core.nlu.classifier import Classification, LabelClassifier
 from frontdesk.core.ports import Embedder
 
 FAQ_PREFIX = "faq:"  # labels of FAQ answer groups; everything else is an intent
+# A trained model has up to two classifiers on one encoder: which FAQ answer, which intent.
+HEADS = ("faq", "intent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +26,22 @@ class IntentDetector:
     def __init__(self, embedder: Embedder, classifier: LabelClassifier) -> None:
         self._embedder = embedder
         self.classifier = classifier
-        self.intents = tuple(label for label in classifier.labels if not is_faq_label(label))
+        self.intents = classifier.labels
 
     def classify(self, text: str) -> Classification:
         return self.classifier.classify(self._embedder.encode(text)[0])
 
     def detect(self, text: str) -> Intent | None:
-        """The intent above the model's threshold, or None (an FAQ question, or unsure)."""
+        """The intent above the model's threshold, or None (no intent, or unsure)."""
         result = self.classify(text)
-        if result.label is None or is_faq_label(result.label):
+        if result.label is None:
             return None
         return Intent(result.label, result.confidence)
 
 
 def is_faq_label(label: str) -> bool:
     return label.startswith(FAQ_PREFIX)
+
+
+def head_of(label: str) -> str:
+    return HEADS[0] if is_faq_label(label) else HEADS[1]

@@ -95,9 +95,7 @@ def ask(
         _print_reply(assistant, reply)
 
 
-def chat(
-    kb: KbOption = None, retriever: RetrieverOption = None, model: ModelOption = None
-) -> None:
+def chat(kb: KbOption = None, retriever: RetrieverOption = None, model: ModelOption = None) -> None:
     """A conversation that keeps context; /reset starts over, /quit (or Ctrl-D) leaves."""
     assistant = _build(kb, retriever, model)
     interactive = sys.stdin.isatty()

@@ -106,14 +106,14 @@ def train(
 
 
 def _print_summary(out: Path, metrics: dict[str, Any]) -> None:
-    held = metrics["held_out"]
-    oos = held["oos_recall"]
     console.print(f"model written to {out}")
-    console.print(
-        f"held-out: accuracy {held['accuracy']:.3f}, in-scope accepted and right "
-        f"{held['in_scope_accuracy']:.3f}, out-of-scope recall "
-        f"{'n/a' if oos is None else f'{oos:.3f}'} (threshold {held['threshold']:.3f})"
-    )
+    for head, held in metrics["held_out"].items():
+        oos = held["oos_recall"]
+        console.print(
+            f"held-out {head}: accuracy {held['accuracy']:.3f}, accepted and right "
+            f"{held['in_scope_accuracy']:.3f}, out-of-scope recall "
+            f"{'n/a' if oos is None else f'{oos:.3f}'} (threshold {held['threshold']:.3f})"
+        )
     console.print(
         f"training {metrics['train_seconds']} s, total {metrics['total_seconds']} s, "
         f"peak RSS {metrics['peak_rss_mb']} MB"
