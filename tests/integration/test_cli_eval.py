@@ -211,7 +211,7 @@ def test_missing_set_file_exits_2(tmp_path: Path, fake: dict[str, object]) -> No
 
 
 def test_assistant_build_error_exits_2(eval_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(kb_path: Path | None = None, *, retriever: str | None = None) -> FakeAssistant:
+    def broken(kb_path: Path | None = None, **_: object) -> FakeAssistant:
         raise KnowledgeBaseError(f"Knowledge base {kb_path} not found.")
 
     monkeypatch.setattr(eval_cmd, "build_assistant", broken)
