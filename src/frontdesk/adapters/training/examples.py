@@ -6,7 +6,6 @@ the twenty minutes of a training run.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import random
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frontdesk.adapters.training.variants import variants
+from frontdesk.core.files import NotUtf8Error, decode_utf8
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.errors import TrainingError
 
@@ -69,16 +69,12 @@ def load_utterances(path: Path, *, min_per_label: int = 2) -> list[Example]:
 def _read_utf8(path: Path) -> str:
     if not path.is_file():
         raise TrainingError(f"{path} does not exist or is not a file; check the path.")
-    data = path.read_bytes()
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[bom:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + bom
-        line = data.count(b"\n", 0, offset) + 1
+        return decode_utf8(path.read_bytes())
+    except NotUtf8Error as exc:
         raise TrainingError(
-            f"{path} is not UTF-8 (byte 0x{data[offset]:02X} on line {line}); "
-            "save it as UTF-8 ('CSV UTF-8' in a spreadsheet program) and try again."
+            f"{path} is not UTF-8 ({exc}); save it as UTF-8 ('CSV UTF-8' in a "
+            "spreadsheet program) and try again."
         ) from exc
 
 
@@ -144,7 +140,7 @@ def split_held_out(
             held_out.extend(items)
             continue
         rng.shuffle(items)
-        n_out = max(1, round(len(items) * fraction)) if len(items) >= 2 else 0
+        n_out = max(1, round(len(items) * fraction)) if len(items) >= 2 and fraction > 0 else 0
         held_out.extend(items[:n_out])
         train.extend(items[n_out:])
     return train, held_out

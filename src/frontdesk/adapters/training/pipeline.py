@@ -125,10 +125,10 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
         embedder = OnnxEmbedder(tmp / "encoder", threads=request.params.threads)
         vectors = {e.text: embedder.encode(e.text)[0] for e in _advancing(data.held_out, progress)}
         scores: dict[str, HeldOutScore] = {}
-        for head in HEADS:
+        for head in sorted({head_of(label) for label in data.labels}):
             calibrated = _calibrate_head(head, vectors, data, result.label_vectors, request)
-            if calibrated is not None:
-                scores[head] = calibrated
+            # No held-out examples (--holdout-fraction 0): accept the best label always.
+            scores[head] = calibrated or HeldOutScore(0.0, 0, 0, 0.0, 0.0, None, 0.0)
         progress.stage(STAGES[4])
         metrics = _metrics(data, scores, result.losses, train_seconds, started)
         _write_model(tmp, request, data, result.label_vectors, scores, metrics)
@@ -259,9 +259,7 @@ def _export(model: Any, tmp: Path) -> dict[str, Any]:
     (tmp / "encoder").mkdir()
     facts = build_onnx(tmp / "fp32", tmp / "encoder")
     manifest = {"model": "frontdesk-trained all-MiniLM-L6-v2", **facts}
-    (tmp / "encoder" / "manifest.json").write_text(
-        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-    )
+    _write_json(tmp / "encoder" / "manifest.json", manifest)
     shutil.rmtree(tmp / "fp32")
     return facts
 
@@ -358,8 +356,8 @@ def _write_model(
         "none_cosines": {head: result.none_cosine for head, result in scores.items()},
         "faq_groups": data.faq_groups,
     }
-    (tmp / "model.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    _write_json(tmp / "model.json", config)
+    _write_json(tmp / "metrics.json", metrics)
 
 
 def _write_manifest(
@@ -386,7 +384,11 @@ def _write_manifest(
             for name in ("head.npz", "model.json", "encoder/model.onnx", "metrics.json")
         },
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_json(tmp / "manifest.json", manifest)
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
 
 def _versions() -> dict[str, str]:

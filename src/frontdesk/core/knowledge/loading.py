@@ -7,7 +7,6 @@ file becomes a KnowledgeBase. A shop owner fixing a file then sees all problems 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -15,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from frontdesk.core.files import write_atomically
+from frontdesk.core.files import NotUtf8Error, decode_utf8, write_atomically
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.errors import KnowledgeBaseError
 
@@ -100,18 +99,12 @@ def _read_text(path: Path) -> str:
         raise KnowledgeBaseError(
             f"Cannot read knowledge base {path}: {exc.strerror}.", detail=str(exc)
         ) from exc
-    # Spreadsheet programs often start CSV exports with a byte-order mark; skip it but
-    # count it, so the offset in an error is the offset in the file.
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[bom:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + bom
-        line = data.count(b"\n", 0, offset) + 1
+        return decode_utf8(data)
+    except NotUtf8Error as exc:
         raise KnowledgeBaseError(
-            f"Knowledge base {path} is not UTF-8: byte 0x{data[offset]:02X} at offset "
-            f"{offset} (line {line}) cannot be decoded. Save the file as UTF-8 "
-            "(e.g. 'CSV UTF-8' in a spreadsheet program) and load it again.",
+            f"Knowledge base {path} is not UTF-8: {exc} cannot be decoded. Save the file "
+            "as UTF-8 (e.g. 'CSV UTF-8' in a spreadsheet program) and load it again.",
             detail=str(exc),
         ) from exc
 

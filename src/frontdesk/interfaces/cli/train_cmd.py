@@ -75,6 +75,15 @@ def train(
         Path | None,
         typer.Option(help="Held-out text,label CSV for calibration (default: a seeded split)."),
     ] = None,
+    holdout_fraction: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.5,
+            help="Share of each label held out for calibration when --holdout is not given "
+            "(0 trains on everything and never says 'none of these').",
+        ),
+    ] = 0.15,
     epochs: Annotated[int, typer.Option(min=1, max=50, help="Passes over the data.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same model.")] = 0,
     threads: Annotated[int, typer.Option(min=1, max=64, help="CPU threads for torch.")] = 2,
@@ -93,6 +102,7 @@ def train(
         intents_path=intents,
         holdout_path=holdout,
         params=FinetuneParams(epochs=epochs, seed=seed, threads=threads),
+        holdout_fraction=holdout_fraction,
     )
     try:
         with _RichProgress() as progress:
@@ -108,6 +118,9 @@ def train(
 def _print_summary(out: Path, metrics: dict[str, Any]) -> None:
     console.print(f"model written to {out}")
     for head, held in metrics["held_out"].items():
+        if not held["in_scope"]:
+            console.print(f"held-out {head}: none (trained on everything, not calibrated)")
+            continue
         oos = held["oos_recall"]
         console.print(
             f"held-out {head}: accuracy {held['accuracy']:.3f}, accepted and right "
