@@ -8,12 +8,12 @@ from pathlib import Path
 from frontdesk.adapters.embeddings.memo import MemoEmbedder
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
-from frontdesk.adapters.embeddings.trained_model import load_trained_model
-from frontdesk.adapters.index_cache import IndexCache
+from frontdesk.adapters.embeddings.trained_model import TrainedModel, load_trained_model
+from frontdesk.adapters.index_cache import IndexCache, kb_fingerprint
 from frontdesk.adapters.llm.factory import answer_writer_from_settings
 from frontdesk.config import Settings, load_settings
 from frontdesk.core.engine import Assistant
-from frontdesk.core.knowledge.answering import FaqAnswerer
+from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
 from frontdesk.core.knowledge.calibration import Calibration, calibrate
 from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.labelled import load_labelled_messages
@@ -75,6 +75,25 @@ def _calibration(cache: IndexCache, retriever_id: str, embedder: Embedder) -> Ca
     return calibration
 
 
+OTHER_KB_WARNING = (
+    "The model in {path} was trained on another knowledge base; its FAQ classifier is "
+    "not used (retrieval still uses its encoder). Retrain it on this KB to use it."
+)
+
+
+def _faq_head(
+    trained: TrainedModel | None, kb: KnowledgeBase, warnings: list[str]
+) -> FaqHead | None:
+    """The trained FAQ classifier, only for the very KB it learned: its labels are
+    this KB's answer groups, and they mean nothing for another."""
+    if trained is None or "faq" not in trained.classifiers:
+        return None
+    if trained.kb_sha256 != kb_fingerprint(kb):
+        warnings.append(OTHER_KB_WARNING.format(path=trained.directory))
+        return None
+    return FaqHead(trained.classifiers["faq"], trained.faq_groups)
+
+
 def build_assistant(
     kb_path: Path | None = None,
     *,
@@ -105,7 +124,7 @@ def build_assistant(
         index = KnowledgeIndex(kb, TfidfEmbedder())
     else:
         index = cache.index(kb, embedder)
-    answerer = FaqAnswerer(index, calibration)
+    answerer = FaqAnswerer(index, calibration, _faq_head(trained, kb, warnings))
     intents = None
     if trained is not None and "intent" in trained.classifiers:
         intents = IntentDetector(embedder, trained.classifiers["intent"])

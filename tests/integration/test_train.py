@@ -76,6 +76,16 @@ def test_ask_with_a_trained_model_reports_the_intent(trained: Path) -> None:
     assert 0.0 < reply["intent"]["confidence"] <= 1.0
 
 
+def test_the_faq_classifier_is_used_only_for_the_kb_it_learned(trained: Path) -> None:
+    own_kb = trained.parent / "kb.jsonl"
+    same = run("ask", "how can I track my parcel", "--model", str(trained), "--kb", str(own_kb))
+    assert same.returncode == 0, same.stderr
+    assert "another knowledge base" not in same.stderr
+    other = run("ask", "how can I track my parcel", "--model", str(trained))  # the demo KB
+    assert other.returncode == 0, other.stderr
+    assert "trained on another knowledge base" in other.stderr
+
+
 def test_chat_and_eval_take_the_model(trained: Path, tmp_path: Path) -> None:
     chat = run("chat", "--model", str(trained), stdin="where is my order\n/quit\n")
     assert chat.returncode == 0, chat.stderr

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontdesk.core.conversation import ReplyKind
 from frontdesk.core.knowledge.calibration import Calibration, confidence
 from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.model import Entry
 from frontdesk.core.knowledge.ranking import Ranking, rank
+from frontdesk.core.nlu.classifier import LabelClassifier
+from frontdesk.core.ports import FloatArray
 
 CLARIFY_OPTIONS = 3
 
@@ -22,15 +24,46 @@ class Decision:
     entries: tuple[Entry, ...]  # the answer, or the options offered; empty on abstain
 
 
+@dataclass(frozen=True)
+class FaqHead:
+    """A classifier trained on this very KB (`frontdesk train`), with each entry's
+    answer-group label. It only ever confirms retrieval, never overrules it."""
+
+    classifier: LabelClassifier
+    group_of: dict[str, str]  # entry id -> label
+
+
 class FaqAnswerer:
     """Ranks the knowledge base for a query and applies the calibrated thresholds."""
 
-    def __init__(self, index: KnowledgeIndex, calibration: Calibration) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, calibration: Calibration, head: FaqHead | None = None
+    ) -> None:
         self.index = index
         self.calibration = calibration
+        self.head = head
 
     def decide(self, query: str) -> Decision:
-        ranking = rank(self.index, self.index.encode(query))
+        vectors = self.index.encode(query)
+        ranking = rank(self.index, vectors)
+        decision = self._thresholded(query, ranking)
+        if decision.kind is ReplyKind.ANSWER or self.head is None:
+            return decision
+        return self._confirmed(decision, vectors.sentence, self.head)
+
+    def _confirmed(self, decision: Decision, vector: FloatArray, head: FaqHead) -> Decision:
+        """Two independent readings that agree are safer than either alone: when the
+        trained head is sure of the entry retrieval ranks first, answer it. (On the
+        Kaggle FAQ this lifted answers 0.41 -> 0.51 at 0.027 wrong, see the README.)"""
+        verdict = head.classifier.classify(vector, top=1)
+        top = self.index.kb.entries[decision.ranking.top.row]
+        if verdict.label is None or head.group_of.get(top.id) != verdict.label:
+            return decision
+        return replace(
+            decision, kind=ReplyKind.ANSWER, confidence=verdict.confidence, entries=(top,)
+        )
+
+    def _thresholded(self, query: str, ranking: Ranking) -> Decision:
         p = confidence(self.calibration, ranking)
         entries = self.index.kb.entries
         if p >= self.calibration.answer_threshold:

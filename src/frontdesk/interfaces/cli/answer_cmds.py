@@ -34,7 +34,7 @@ def _build(kb: Path | None, retriever: str | None, model: Path | None = None) ->
     except FrontdeskError as exc:
         fail(exc)
     for note in assistant.startup_notes:
-        err_console.print(f"[yellow]warning:[/] {note}")
+        err_console.print(f"[yellow]warning:[/] {note}", soft_wrap=True)
     return assistant
 
 

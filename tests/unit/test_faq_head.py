@@ -1,0 +1,55 @@
+"""A trained FAQ classifier confirms retrieval's first entry; it never overrules it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
+from frontdesk.core.conversation import ReplyKind
+from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
+from frontdesk.core.knowledge.calibration import Calibration, ConfidenceModel
+from frontdesk.core.knowledge.index import KnowledgeIndex
+from frontdesk.core.knowledge.model import Entry, KnowledgeBase
+from frontdesk.core.knowledge.ranking import FEATURE_NAMES
+from frontdesk.core.nlu.classifier import LabelClassifier
+
+KB = KnowledgeBase.of(
+    [
+        Entry("track", "How can I track my order?", "Use the link in your email."),
+        Entry("returns", "What is your returns policy?", "30 days, free."),
+    ]
+)
+
+
+def _answerer(head_label: str, threshold: float) -> FaqAnswerer:
+    index = KnowledgeIndex(KB, TfidfEmbedder())
+    calibration = _abstaining_calibration()
+    dim = index.encode("x").sentence.shape[0]
+    # A head whose one label vector is the query's own vector: always sure of head_label.
+    vector = index.encode("track my order").sentence.reshape(1, dim)
+    labels = [head_label]
+    classifier = LabelClassifier(labels, np.asarray(vector), 20.0, threshold)
+    return FaqAnswerer(index, calibration, FaqHead(classifier, {"track": "faq:track"}))
+
+
+def _abstaining_calibration() -> Calibration:
+    """Retrieval alone is never confident: every decision is an abstention."""
+    n = len(FEATURE_NAMES)
+    model = ConfidenceModel((0.0,) * n, -10.0, (0.0,) * n, (1.0,) * n)
+    return Calibration(model=model, answer_threshold=0.5, clarify_threshold=0.4)
+
+
+def test_agreeing_head_turns_an_abstention_into_the_answer() -> None:
+    decision = _answerer("faq:track", threshold=0.5).decide("track my order")
+    assert decision.kind is ReplyKind.ANSWER
+    assert [e.id for e in decision.entries] == ["track"]
+
+
+def test_a_head_that_points_elsewhere_changes_nothing() -> None:
+    decision = _answerer("faq:returns", threshold=0.5).decide("track my order")
+    assert decision.kind is ReplyKind.ABSTAIN
+
+
+def test_an_unsure_head_changes_nothing() -> None:
+    decision = _answerer("faq:track", threshold=1.01).decide("track my order")
+    assert decision.kind is ReplyKind.ABSTAIN
