@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,7 @@ def main() -> int:
     parser.add_argument("dataset", choices=["banking77", "clinc150"])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, help="copy the trained model here")
     parser.add_argument("--evaluate", type=Path, help=argparse.SUPPRESS)  # child mode
     parser.add_argument("--test", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -129,6 +131,9 @@ def main() -> int:
             print(trained.stderr, file=sys.stderr)
             return 1
         metrics = json.loads(trained.stdout)
+        if args.keep:
+            shutil.rmtree(args.keep, ignore_errors=True)
+            shutil.copytree(model, args.keep)
         (work / "test.json").write_text(json.dumps(test), encoding="utf-8")
         child = subprocess.run(
             [sys.executable, __file__, args.dataset, "--evaluate", str(model),

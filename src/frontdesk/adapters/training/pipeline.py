@@ -56,7 +56,7 @@ from frontdesk.core.ports import FloatArray
 from frontdesk.errors import TrainingError
 
 # Candidate cosines for the "none of these" logit; None is a plain softmax.
-NONE_COSINES = (None, 0.3, 0.4, 0.5, 0.6, 0.7)
+NONE_COSINES = (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 STAGES = ("checking data", "fine-tuning", "exporting to ONNX", "calibrating", "writing")
 
 
