@@ -180,6 +180,14 @@ def test_training_never_overwrites_a_directory_that_is_not_a_model(tmp_path: Pat
     assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
+def test_training_never_overwrites_the_base_model(model_dir: Path, tmp_path: Path) -> None:
+    before = (model_dir / "manifest.json").read_bytes()
+    intents = _tiny_intents(tmp_path / "i.csv")
+    result = run("train", "--intents", str(intents), "-o", str(model_dir))
+    assert result.returncode == 2 and "not a trained model directory" in result.stderr
+    assert (model_dir / "manifest.json").read_bytes() == before
+
+
 def test_a_failed_retrain_leaves_the_old_model_working(trained: Path, tmp_path: Path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(trained, copy)

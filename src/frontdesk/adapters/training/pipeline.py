@@ -25,7 +25,12 @@ import numpy as np
 
 from frontdesk.adapters.embeddings.export import build_onnx, source_model_dir, verify_source
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
-from frontdesk.adapters.embeddings.trained_model import FORMAT, FORMAT_VERSION, file_sha256
+from frontdesk.adapters.embeddings.trained_model import (
+    FORMAT,
+    FORMAT_VERSION,
+    file_sha256,
+    read_manifest,
+)
 from frontdesk.adapters.index_cache import kb_fingerprint
 from frontdesk.adapters.training.examples import (
     Example,
@@ -138,15 +143,17 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
 
 
 def _check_destination(out_dir: Path) -> None:
-    """Refuse to replace a directory that is not ours: training must never eat files."""
-    if out_dir.exists() and (
-        not out_dir.is_dir()
-        or (any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file())
-    ):
+    """Refuse to replace a directory that is not a trained model (the base model's
+    directory included): training must never eat files."""
+    if not out_dir.exists() or (out_dir.is_dir() and not any(out_dir.iterdir())):
+        return
+    try:
+        read_manifest(out_dir)
+    except TrainingError as exc:
         raise TrainingError(
             f"{out_dir} exists and is not a trained model directory; choose a new "
             "path or an empty directory, so nothing of yours is overwritten."
-        )
+        ) from exc
 
 
 @dataclass(frozen=True)

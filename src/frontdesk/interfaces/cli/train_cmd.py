@@ -109,6 +109,10 @@ def train(
             metrics = run_training(request, progress)
     except FrontdeskError as exc:
         fail(exc)
+    except KeyboardInterrupt:
+        # The model is built beside its destination, so nothing half-written remains.
+        err_console.print(f"interrupted: {out} was not changed.")
+        raise typer.Exit(130) from None
     if as_json:
         console.print_json(json.dumps(metrics))
         return
