@@ -110,6 +110,11 @@ def build_assistant(
     trained_dir = trained_model or settings.trained_model
     trained = None
     if trained_dir is not None:
+        if retriever == "tfidf":
+            raise ConfigError(
+                "--retriever tfidf and --model do not go together: a trained model "
+                "retrieves with its own encoder. Drop one of them."
+            )
         trained = load_trained_model(trained_dir, threads=settings.threads)
         embedder: Embedder = MemoEmbedder(trained.embedder)
         retriever_id, warnings = trained.model_id, list[str]()

@@ -128,6 +128,11 @@ def test_a_damaged_model_dir_is_refused_with_what_to_do(
     assert "Traceback" not in result.stderr
 
 
+def test_model_and_tfidf_retriever_are_refused_together(trained: Path) -> None:
+    result = run("ask", "hello", "--model", str(trained), "--retriever", "tfidf")
+    assert result.returncode == 2 and "do not go together" in result.stderr
+
+
 def _train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run("train", *args, "-o", str(tmp_path / "out"))
 
