@@ -95,7 +95,6 @@ class TrainingData:
     train: list[Example]
     held_out: list[Example]
     faq_groups: dict[str, str]
-    kb: KnowledgeBase | None
     data_facts: dict[str, Any]
 
 
@@ -133,7 +132,7 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
         for head in sorted({head_of(label) for label in data.labels}):
             calibrated = _calibrate_head(head, vectors, data, result.label_vectors, request)
             # No held-out examples (--holdout-fraction 0): accept the best label always.
-            scores[head] = calibrated or HeldOutScore(0.0, 0, 0, 0.0, 0.0, None, 0.0)
+            scores[head] = calibrated or HeldOutScore.uncalibrated()
         progress.stage(STAGES[4])
         metrics = _metrics(data, scores, result.losses, train_seconds, started)
         _write_model(tmp, request, data, result.label_vectors, scores, metrics)
@@ -227,7 +226,7 @@ def prepare_data(request: TrainRequest, inputs: Inputs, encoder: Any) -> Trainin
     facts["train_examples"] = len(train)
     facts["held_out_examples"] = len(held_out)
     facts["labels"] = len(labels)
-    return TrainingData(labels, train, held_out, groups, kb, facts)
+    return TrainingData(labels, train, held_out, groups, facts)
 
 
 def _faq_groups(kb: KnowledgeBase, encoder: Any) -> dict[str, str]:

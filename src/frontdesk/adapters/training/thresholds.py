@@ -19,6 +19,11 @@ class HeldOutScore:
     wrong_rate: float  # above the threshold with the wrong label, over all examples
     none_cosine: float | None = None  # the classifier's "none of these" logit
 
+    @classmethod
+    def uncalibrated(cls) -> HeldOutScore:
+        """No held-out examples: accept the best label always."""
+        return cls(0.0, 0, 0, 0.0, 0.0, None, 0.0)
+
     @property
     def objective(self) -> float:
         """What calibration maximises: the share of right decisions, each example once."""

@@ -26,7 +26,6 @@ class IntentDetector:
     def __init__(self, embedder: Embedder, classifier: LabelClassifier) -> None:
         self._embedder = embedder
         self.classifier = classifier
-        self.intents = classifier.labels
 
     def classify(self, text: str) -> Classification:
         return self.classifier.classify(self._embedder.encode(text)[0])

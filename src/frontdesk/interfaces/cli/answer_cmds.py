@@ -14,17 +14,13 @@ from frontdesk.bootstrap import build_assistant
 from frontdesk.core.conversation import Reply, ReplyKind
 from frontdesk.core.engine import Assistant
 from frontdesk.errors import FrontdeskError
-from frontdesk.interfaces.cli.common import console, err_console, fail
+from frontdesk.interfaces.cli.common import ModelOption, console, err_console, fail
 
 KbOption = Annotated[
     Path | None, typer.Option("--kb", help="Knowledge base file (JSON, CSV or JSONL).")
 ]
 RetrieverOption = Annotated[
     str | None, typer.Option("--retriever", help="auto (default), onnx or tfidf.")
-]
-ModelOption = Annotated[
-    Path | None,
-    typer.Option("--model", help="A model directory from `frontdesk train` (default: base)."),
 ]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,6 +14,12 @@ from frontdesk.errors import FrontdeskError
 # Reports go to stdout; errors, warnings and notes to stderr, so output can be piped.
 console = Console()
 err_console = Console(stderr=True)
+
+# `--model` means the same in ask, chat and eval.
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="A model directory from `frontdesk train` (default: base)."),
+]
 
 # Exit status for errors the user can fix (bad file, bad setting); 1 stays for crashes.
 USER_ERROR_EXIT = 2

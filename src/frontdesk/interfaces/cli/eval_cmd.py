@@ -18,7 +18,7 @@ from frontdesk.evaluation.datasets import EvalItem, load_eval_set
 from frontdesk.evaluation.metrics import compute_metrics
 from frontdesk.evaluation.report import failures_table, find_failures, metrics_table
 from frontdesk.evaluation.runner import AssistantLike, EvalRun, Prediction, run_eval
-from frontdesk.interfaces.cli.common import console, err_console, fail
+from frontdesk.interfaces.cli.common import ModelOption, console, err_console, fail
 
 
 class RetrieverChoice(StrEnum):
@@ -58,10 +58,7 @@ def eval_command(
     show_errors: Annotated[
         int, typer.Option("--show-errors", min=0, help="List up to N failed turns.")
     ] = 0,
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="A model directory from `frontdesk train` (default: base)."),
-    ] = None,
+    model: ModelOption = None,
 ) -> None:
     """Evaluate the FAQ assistant on a labelled set: accuracy, abstention, latency."""
     try:
