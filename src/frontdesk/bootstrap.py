@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from frontdesk.adapters.embeddings.memo import MemoEmbedder
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
 from frontdesk.adapters.embeddings.trained_model import TrainedModel, load_trained_model
+from frontdesk.adapters.identity import CustomerTokens
 from frontdesk.adapters.index_cache import IndexCache, kb_fingerprint
 from frontdesk.adapters.llm.factory import answer_writer_from_settings
+from frontdesk.adapters.pubsub.memory import MemoryBus
+from frontdesk.adapters.pubsub.redis_bus import RedisBus
+from frontdesk.adapters.storage.database import make_engine
+from frontdesk.adapters.storage.migrate import current_revision, head_revision
+from frontdesk.adapters.storage.store import SqlConversationStore
 from frontdesk.config import Settings, load_settings
+from frontdesk.core.chat import ChatService
 from frontdesk.core.engine import Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
 from frontdesk.core.knowledge.calibration import Calibration, calibrate
@@ -20,8 +28,9 @@ from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.nlu.intents import IntentDetector
-from frontdesk.core.ports import Embedder
-from frontdesk.errors import ConfigError, ModelError
+from frontdesk.core.ports import Embedder, EventBus
+from frontdesk.core.rate_limit import RateLimiter
+from frontdesk.errors import ConfigError, ModelError, StorageError
 
 log = logging.getLogger("frontdesk")
 
@@ -139,4 +148,65 @@ def build_assistant(
         notes=tuple(warnings),
         intents=intents,
         writer=writer,
+    )
+
+
+@dataclass
+class Services:
+    """Everything the web service needs, built once per worker."""
+
+    settings: Settings
+    assistant: Assistant
+    store: SqlConversationStore
+    chat: ChatService
+    bus: EventBus
+    tokens: CustomerTokens
+
+    async def start(self) -> None:
+        await self.bus.start()
+
+    async def stop(self) -> None:
+        await self.bus.stop()
+        self.store.close()
+
+
+def build_store(settings: Settings) -> SqlConversationStore:
+    """The conversation store; refuses a database not migrated to the newest schema."""
+    engine = make_engine(settings.database)
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        engine.dispose()
+        raise StorageError(
+            f"The conversation store is at schema {current or 'none'}, this version "
+            f"needs {head}. Run `frontdesk db upgrade` (`frontdesk serve` does it too)."
+        )
+    return SqlConversationStore(engine)
+
+
+def build_bus(settings: Settings) -> EventBus:
+    if settings.redis_url:
+        return RedisBus(settings.redis_url)
+    return MemoryBus()
+
+
+def build_services(
+    settings: Settings | None = None, *, assistant: Assistant | None = None
+) -> Services:
+    settings = settings or load_settings()
+    assistant = assistant or build_assistant(settings=settings)
+    store = build_store(settings)
+    limiter = None
+    if settings.rate_limit_per_minute > 0:
+        limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    secret = settings.identity_secret
+    tokens = CustomerTokens(
+        secret.get_secret_value() if secret else None, audience=settings.identity_audience
+    )
+    return Services(
+        settings=settings,
+        assistant=assistant,
+        store=store,
+        chat=ChatService(assistant, store, limiter=limiter),
+        bus=build_bus(settings),
+        tokens=tokens,
     )

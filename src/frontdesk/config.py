@@ -70,7 +70,38 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "OPENAI_APIKEY")
     )
 
-    @field_validator("home", "shared_data", "kb_path", "model_dir", "trained_model", mode="after")
+    # The web service.
+    # Where the server keeps its files (the SQLite database, the generated secret).
+    var_dir: Path = Path("var")
+    database_url: str | None = None  # None: SQLite in var_dir; or postgresql://user@host/db
+    redis_url: str | None = None  # set: live events fan out across workers via Redis
+    # The shop backend signs customer tokens (JWT, HS256) with this shared secret.
+    identity_secret: SecretStr | None = None
+    identity_audience: str | None = None  # set: tokens must carry this "aud"
+    rate_limit_per_minute: float = Field(default=30.0, ge=0)  # 0 turns the limit off
+    rate_limit_burst: int = Field(default=10, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+
+    @field_validator("identity_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
+            # RFC 7518 §3.2: an HS256 key must be at least 256 bits.
+            raise ValueError("must be at least 32 bytes (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis:// URL such as redis://127.0.0.1:6379/0")
+        return value.strip()
+
+    @field_validator(
+        "home", "shared_data", "kb_path", "model_dir", "trained_model", "var_dir", mode="after"
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -105,6 +136,10 @@ class Settings(BaseSettings):
     def _over_defaults(cls, value: dict[str, LlmPrice]) -> dict[str, LlmPrice]:
         # Adding one model's price should not forget the others'.
         return {**DEFAULT_LLM_PRICES, **value}
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'frontdesk.db'}"
 
     @property
     def default_model_dir(self) -> Path:

@@ -55,3 +55,38 @@ class TrainingError(FrontdeskError):
     """Training data or a trained model directory is not usable; says what to fix."""
 
     code = "training_error"
+
+
+class NotFoundError(FrontdeskError):
+    """No such conversation, or not one the caller may see: the two look the same so
+    that nobody learns which conversations exist."""
+
+    code = "not_found"
+
+
+class MessageTooLongError(InputError):
+    """A shopper message over the configured length."""
+
+    code = "message_too_long"
+
+
+class RateLimitedError(FrontdeskError):
+    """Too many messages too quickly from one conversation."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdentityError(FrontdeskError):
+    """A customer token that is missing its signature, expired or signed by someone else."""
+
+    code = "invalid_customer_token"
+
+
+class StorageError(FrontdeskError):
+    """The conversation store cannot be reached or is not at the expected schema."""
+
+    code = "storage_error"

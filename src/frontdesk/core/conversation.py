@@ -6,6 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Source(StrEnum):
@@ -90,6 +91,41 @@ class Reply:
             record["llm"] = self.llm.as_dict()
         return record
 
+    def to_record(self) -> dict[str, object]:
+        """Everything, for storage: a stored reply must rebuild the very same Reply,
+        so a conversation continues after a restart (follow-ups, picked options)."""
+        record = self.as_dict()
+        record.update(
+            score=round(self.score, 6),
+            notes=list(self.notes),
+            resolved_query=self.resolved_query,
+            intent_confidence=round(self.intent_confidence, 6),
+        )
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Reply:
+        intent = record.get("intent")
+        llm = record.get("llm")
+        return cls(
+            kind=ReplyKind(record["kind"]),
+            text=str(record["text"]),
+            source_ids=tuple(str(i) for i in record.get("source_ids", ())),
+            confidence=float(record.get("confidence", 0.0)),
+            options=tuple(Option(str(o["id"]), str(o["label"])) for o in record.get("options", ())),
+            score=float(record.get("score", 0.0)),
+            notes=tuple(str(n) for n in record.get("notes", ())),
+            resolved_query=str(record.get("resolved_query", "")),
+            intent=None if not intent else str(intent["name"]),
+            intent_confidence=float(record.get("intent_confidence", 0.0)),
+            llm=None if not llm else LlmUsage(**llm),
+        )
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"  # somebody said something
+    MODE = "mode"  # the conversation changed hands (bot, queued, agent, closed)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -98,6 +134,14 @@ class Event:
     at: float
     reply: Reply | None = None  # set on bot events
     latency_ms: float | None = None
+    # Set once stored: the event's place in its conversation (1, 2, 3 …).
+    seq: int = 0
+    kind: EventKind = EventKind.MESSAGE
+    # The sender's own id for a message, so a resend after a dropped connection is
+    # recognised instead of stored twice.
+    client_message_id: str | None = None
+    reply_to: int | None = None  # a bot reply: the seq of the message it answers
+    mode: Mode | None = None  # a MODE event: the new mode
 
 
 @dataclass
@@ -124,3 +168,27 @@ class Conversation:
             if event.source is Source.BOT and event.reply is not None:
                 return event.reply
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A shopper the shop vouched for with a signed token; never taken from the browser."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "email": self.email}
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationInfo:
+    """A stored conversation without its events: who, which mode, how far it got."""
+
+    id: str
+    token_hash: str  # sha256 of the conversation token; the token itself is never stored
+    mode: Mode
+    created_at: float
+    last_seq: int
+    customer: Customer | None = None

@@ -138,15 +138,15 @@ class Assistant:
         return chosen
 
     def _picked_option(self, conversation: Conversation, text: str) -> Reply | None:
-        """ "2" after a clarify question means the second option."""
+        """ "2" after a clarify question means the second option; so does its label,
+        which is what the widget sends when the shopper clicks a quick reply."""
         last = conversation.last_bot_reply()
-        match = _OPTION_NUMBER.match(text)
-        if last is None or last.kind is not ReplyKind.CLARIFY or match is None:
+        if last is None or last.kind is not ReplyKind.CLARIFY:
             return None
-        number = int(match.group(1))
-        if number > len(last.options):
+        option = _option_named(last.options, text)
+        if option is None:
             return None
-        entry = self.answerer.index.kb.get(last.options[number - 1].id)
+        entry = self.answerer.index.kb.get(option.id)
         return Reply(
             ReplyKind.ANSWER,
             entry.answer,
@@ -175,6 +175,15 @@ class Assistant:
                 abstain, kind=ReplyKind.CLARIFY, text=CLARIFY_TEXT, source_ids=ids, options=options
             )
         return abstain
+
+
+def _option_named(options: tuple[Option, ...], text: str) -> Option | None:
+    match = _OPTION_NUMBER.match(text)
+    if match is not None:
+        number = int(match.group(1))
+        return options[number - 1] if number <= len(options) else None
+    wanted = text.strip().casefold()
+    return next((o for o in options if o.label.strip().casefold() == wanted), None)
 
 
 def _repeats_last_answer(conversation: Conversation, decision: Decision) -> bool:

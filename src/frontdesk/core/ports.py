@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -9,7 +10,12 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from frontdesk.core.conversation import LlmUsage
+from frontdesk.core.conversation import (
+    ConversationInfo,
+    Event,
+    LlmUsage,
+    Mode,
+)
 from frontdesk.core.knowledge.model import Entry
 
 FloatArray = npt.NDArray[np.float32]
@@ -68,3 +74,69 @@ class AnswerWriter(Protocol):
         """``message`` as the shopper typed it, ``query`` as retrieval read it (with a
         follow-up's context), ``entries`` best first."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """The stored event, and whether it was stored just now (False: the same
+    client_message_id was already there, and ``event`` is the earlier copy)."""
+
+    event: Event
+    created: bool
+
+
+class ConversationStore(Protocol):
+    """Durable conversations: an append-only event log per conversation.
+
+    Sequence numbers are given by the store, 1, 2, 3 … per conversation, with no gaps
+    and no repeats even when several workers append at once. An event with a
+    ``client_message_id`` that the conversation already holds is not stored again.
+    """
+
+    def create(self, info: ConversationInfo) -> None: ...
+
+    def get(self, conversation_id: str) -> ConversationInfo | None: ...
+
+    def append(self, conversation_id: str, event: Event) -> Appended:
+        """Store ``event`` (its seq is ignored) and return it with its seq.
+        Raises NotFoundError for an unknown conversation."""
+        ...
+
+    def events(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with seq > ``after``, oldest first, at most ``limit``."""
+        ...
+
+    def recent(self, conversation_id: str, count: int) -> list[Event]:
+        """The last ``count`` events, oldest first."""
+        ...
+
+    def find(self, conversation_id: str, client_message_id: str) -> Event | None: ...
+
+    def reply_to(self, conversation_id: str, seq: int) -> list[Event]:
+        """The events stored in reply to message ``seq``."""
+        ...
+
+    def set_mode(self, conversation_id: str, mode: Mode) -> None: ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+LiveMessage = dict[str, object]
+
+
+class EventBus(Protocol):
+    """Live fan-out of a conversation's events to every open connection, in this
+    process or (with Redis) in any worker. Delivery is best effort: every event is
+    stored first, and a client catches up from the store after a gap."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, conversation_id: str, message: LiveMessage) -> None: ...
+
+    def subscribe(self, conversation_id: str, queue: asyncio.Queue[LiveMessage]) -> None: ...
+
+    def unsubscribe(self, conversation_id: str, queue: asyncio.Queue[LiveMessage]) -> None: ...

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ class MemoEmbedder:
         self.inner = inner
         self._size = size
         self._recent: OrderedDict[str, Encoding] = OrderedDict()
+        self._lock = threading.Lock()  # the web service runs turns on several threads
 
     @property
     def name(self) -> str:
@@ -23,18 +25,21 @@ class MemoEmbedder:
 
     def fit(self, corpus: Sequence[str]) -> None:
         self.inner.fit(corpus)
-        self._recent.clear()
+        with self._lock:
+            self._recent.clear()
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         return self.inner.embed(texts)
 
     def encode(self, text: str) -> Encoding:
-        found = self._recent.get(text)
-        if found is not None:
-            self._recent.move_to_end(text)
-            return found
+        with self._lock:
+            found = self._recent.get(text)
+            if found is not None:
+                self._recent.move_to_end(text)
+                return found
         result = self.inner.encode(text)
-        self._recent[text] = result
-        if len(self._recent) > self._size:
-            self._recent.popitem(last=False)
+        with self._lock:
+            self._recent[text] = result
+            if len(self._recent) > self._size:
+                self._recent.popitem(last=False)
         return result

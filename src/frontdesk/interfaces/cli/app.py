@@ -1,4 +1,4 @@
-"""The `frontdesk` command line: ask, chat, eval, kb, model."""
+"""The `frontdesk` command line: ask, chat, eval, train, serve, kb, db, model, openai."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from frontdesk.interfaces.cli import (
     kb_cmds,
     model_cmds,
     openai_cmds,
+    serve_cmds,
     train_cmd,
 )
 
@@ -23,7 +24,9 @@ app = typer.Typer(
 answer_cmds.register(app)
 eval_cmd.register(app)
 train_cmd.register(app)
+serve_cmds.register(app)
 app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export, stats.")
+app.add_typer(serve_cmds.db_app, name="db", help="The conversation store: upgrade.")
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
 app.add_typer(
     openai_cmds.app,

@@ -1,0 +1,1 @@
+"""Fan-out of live conversation events: in-process, or across workers via Redis."""

@@ -1,0 +1,174 @@
+"""ChatService: durable conversations around the Assistant.
+
+A message is stored before anything else happens to it, so an acknowledged message
+is never lost; a resend with the same client message id finds the stored copy and
+its reply instead of making new ones; the assistant reads the conversation back
+from the store, so a restarted server continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from frontdesk.core.conversation import (
+    Conversation,
+    ConversationInfo,
+    Customer,
+    Event,
+    Mode,
+    Source,
+)
+from frontdesk.core.engine import Assistant
+from frontdesk.core.ports import ConversationStore
+from frontdesk.core.rate_limit import RateLimiter
+from frontdesk.errors import InputError, MessageTooLongError, NotFoundError, RateLimitedError
+
+# Enough history for follow-ups and picked options; older turns do not change a reply.
+CONTEXT_EVENTS = 12
+MAX_CLIENT_ID = 64
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_LOCK_STRIPES = 64
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def reply_id(message_seq: int) -> str:
+    """The client id of the bot's reply to a message: a second worker answering the
+    same message finds the first one's reply stored under it instead of adding one."""
+    return f"reply-to:{message_seq}"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    message: Event
+    replies: tuple[Event, ...]
+    duplicate: bool  # the message had been stored before: nothing new was added
+
+
+class ChatService:
+    def __init__(
+        self,
+        assistant: Assistant,
+        store: ConversationStore,
+        *,
+        limiter: RateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.assistant = assistant
+        self.store = store
+        self.limiter = limiter
+        self.max_chars = assistant.max_chars
+        self._clock = clock
+        # Turns of one conversation run one at a time in this process, so a reply
+        # reads the conversation including the previous reply.
+        self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
+
+    def start(self, customer: Customer | None = None) -> tuple[ConversationInfo, str]:
+        """A new conversation and the token that is the only way to read it."""
+        token = secrets.token_urlsafe(32)
+        info = ConversationInfo(
+            id=uuid.uuid4().hex,
+            token_hash=token_hash(token),
+            mode=Mode.BOT,
+            created_at=self._clock(),
+            last_seq=0,
+            customer=customer,
+        )
+        self.store.create(info)
+        return info, token
+
+    def open(self, conversation_id: str, token: str | None) -> ConversationInfo:
+        """The conversation, if ``token`` is its token; otherwise NotFoundError, the same
+        for a wrong token as for an unknown id."""
+        info = self.store.get(conversation_id) if _looks_like_id(conversation_id) else None
+        if info is None or not token or not hmac.compare_digest(info.token_hash, token_hash(token)):
+            raise NotFoundError(
+                "No such conversation. It may have been started in another browser; "
+                "start a new one."
+            )
+        return info
+
+    def history(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        return self.store.events(conversation_id, after=max(0, after), limit=limit)
+
+    def post(self, conversation_id: str, text: str, client_message_id: str | None = None) -> Turn:
+        """Store the shopper's message, then answer it (unless a person has the chat)."""
+        self._check(text, client_message_id)
+        with self._locks[hash(conversation_id) % _LOCK_STRIPES]:
+            message, duplicate = self._store_message(conversation_id, text, client_message_id)
+            if duplicate:
+                earlier = self.store.reply_to(conversation_id, message.seq)
+                if earlier:
+                    return Turn(message, tuple(earlier), True)
+                # Stored, but the process stopped before answering: answer it now.
+            info = self.store.get(conversation_id)
+            if info is None or info.mode is not Mode.BOT:
+                return Turn(message, (), duplicate)
+            reply = self._answer(info, message)
+            return Turn(message, (reply,), duplicate)
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _check(self, text: str, client_message_id: str | None) -> None:
+        if len(text) > self.max_chars:
+            raise MessageTooLongError(
+                f"That message is {len(text)} characters long; the limit is {self.max_chars}. "
+                "Please shorten it or split it into several messages."
+            )
+        if not text.strip():
+            raise InputError("The message is empty: type a question first.")
+        if client_message_id is not None and not _CLIENT_ID.match(client_message_id):
+            raise InputError(
+                f"client_message_id must be 1–{MAX_CLIENT_ID} letters, digits or . _ : - "
+                "(a UUID works)."
+            )
+
+    def _store_message(
+        self, conversation_id: str, text: str, client_message_id: str | None
+    ) -> tuple[Event, bool]:
+        if client_message_id is not None:
+            stored = self.store.find(conversation_id, client_message_id)
+            if stored is not None:
+                return stored, True
+        if self.limiter is not None:
+            wait = self.limiter.take(conversation_id)
+            if wait > 0:
+                raise RateLimitedError(
+                    f"You are sending messages too quickly; please wait {wait:.0f} s.",
+                    retry_after=wait,
+                )
+        event = Event(Source.CUSTOMER, text, self._clock(), client_message_id=client_message_id)
+        appended = self.store.append(conversation_id, event)
+        return appended.event, not appended.created
+
+    def _answer(self, info: ConversationInfo, message: Event) -> Event:
+        earlier = [
+            e for e in self.store.recent(info.id, CONTEXT_EVENTS + 1) if e.seq < message.seq
+        ][-CONTEXT_EVENTS:]
+        conversation = Conversation(id=info.id, mode=info.mode, events=earlier)
+        reply = self.assistant.respond(conversation, message.text)
+        latency = conversation.events[-1].latency_ms
+        event = Event(
+            Source.BOT,
+            reply.text,
+            self._clock(),
+            reply=reply,
+            latency_ms=latency,
+            client_message_id=reply_id(message.seq),
+            reply_to=message.seq,
+        )
+        return self.store.append(info.id, event).event
+
+
+def _looks_like_id(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)

@@ -1,0 +1,71 @@
+"""The FastAPI application: REST + WebSocket API, the demo shop and the widget."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from frontdesk.bootstrap import Services, build_services
+from frontdesk.config import Settings, load_settings
+from frontdesk.interfaces.api import errors, pages, routes, socket
+from frontdesk.interfaces.api.middleware import TraceAndLimit
+
+log = logging.getLogger("frontdesk.api")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The app for one worker. ``services`` lets tests share one Assistant; otherwise
+    they are built at start-up from the settings (FRONTDESK_* environment)."""
+    settings = settings or (services.settings if services else load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = services or build_services(settings)
+        app.state.services = built
+        app.state.turn_limiter = anyio.CapacityLimiter(routes.TURN_SLOTS)
+        await built.start()
+        for note in built.assistant.startup_notes:
+            log.warning(note)
+        try:
+            yield
+        finally:
+            await built.stop()
+
+    app = FastAPI(
+        title="frontdesk",
+        summary="Customer-service assistant for online shops: chat API and widget.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    # The widget runs on the shop's own pages, so the API answers any origin; the
+    # conversation token, not a cookie, is what authorises a request.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Retry-After", "X-Trace-Id"],
+    )
+    app.add_middleware(TraceAndLimit, max_body_bytes=settings.max_body_bytes)
+    app.include_router(routes.router)
+    app.include_router(socket.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn's factory for `frontdesk serve --workers N`: each worker reads FRONTDESK_*."""
+    return create_app()

@@ -1,0 +1,128 @@
+"""REST: start a conversation, post a message, read the conversation and its events."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
+
+from frontdesk.bootstrap import Services
+from frontdesk.core.chat import Turn
+from frontdesk.interfaces.api.deps import ServicesDep, TokenDep
+from frontdesk.interfaces.api.schemas import (
+    ConversationOut,
+    ErrorOut,
+    EventsOut,
+    PostMessage,
+    StartConversation,
+    Started,
+    TurnOut,
+)
+from frontdesk.interfaces.api.wire import conversation_json, event_json
+
+router = APIRouter(prefix="/api", tags=["conversations"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "Unknown conversation or wrong token."}
+}
+# A turn is CPU work (the model); more turns at once than this per worker only queue
+# inside onnxruntime, so they wait here instead, in order.
+TURN_SLOTS = 4
+
+
+def turn_limiter(connection: HTTPConnection) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter = connection.app.state.turn_limiter
+    return limiter
+
+
+async def run_turn(
+    connection: HTTPConnection, services: Services, conversation_id: str, body: PostMessage
+) -> Turn:
+    """Store and answer the message on a worker thread (the model is CPU work)."""
+    return await anyio.to_thread.run_sync(
+        partial(services.chat.post, conversation_id, body.text, body.client_message_id),
+        limiter=turn_limiter(connection),
+    )
+
+
+async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> None:
+    """Tell every open connection of the conversation. A resend publishes its stored
+    events again; receivers drop seqs they have already seen."""
+    for event in (turn.message, *turn.replies):
+        await services.bus.publish(conversation_id, {"type": "event", "event": event_json(event)})
+
+
+@router.post(
+    "/conversations",
+    status_code=201,
+    response_model=Started,
+    responses={401: {"model": ErrorOut, "description": "The customer token was refused."}},
+)
+async def start_conversation(
+    services: ServicesDep, body: StartConversation | None = None
+) -> dict[str, object]:
+    """Start a conversation. With `customer_token`, the shopper is the customer your
+    backend signed for; without it, an anonymous visitor."""
+    customer = None
+    if body is not None and body.customer_token:
+        customer = services.tokens.verify(body.customer_token)
+    info, token = await run_in_threadpool(services.chat.start, customer)
+    return {"conversation": conversation_json(info), "token": token}
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut, responses=NOT_FOUND)
+async def read_conversation(
+    conversation_id: str, services: ServicesDep, token: TokenDep
+) -> dict[str, object]:
+    info = await run_in_threadpool(services.chat.open, conversation_id, token)
+    return conversation_json(info)
+
+
+@router.get(
+    "/conversations/{conversation_id}/events", response_model=EventsOut, responses=NOT_FOUND
+)
+async def read_events(
+    conversation_id: str,
+    services: ServicesDep,
+    token: TokenDep,
+    after: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> dict[str, object]:
+    info = await run_in_threadpool(services.chat.open, conversation_id, token)
+    events = await run_in_threadpool(services.chat.history, conversation_id, after, limit)
+    return {
+        "events": [event_json(e) for e in events],
+        "last_seq": info.last_seq,
+        "mode": info.mode.value,
+    }
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=TurnOut,
+    responses={
+        **NOT_FOUND,
+        413: {"model": ErrorOut, "description": "The message is over the length limit."},
+        429: {"model": ErrorOut, "description": "Too many messages; see Retry-After."},
+    },
+)
+async def post_message(
+    request: Request,
+    conversation_id: str,
+    body: PostMessage,
+    services: ServicesDep,
+    token: TokenDep,
+) -> dict[str, object]:
+    """Send the shopper's message; the reply comes back in `replies` (and to every
+    open WebSocket of the conversation)."""
+    await run_in_threadpool(services.chat.open, conversation_id, token)
+    turn = await run_turn(request, services, conversation_id, body)
+    await publish_turn(services, conversation_id, turn)
+    return {
+        "message": event_json(turn.message),
+        "replies": [event_json(e) for e in turn.replies],
+        "duplicate": turn.duplicate,
+    }

@@ -1,0 +1,99 @@
+"""Request and response bodies, as the API docs at /docs show them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class StartConversation(BaseModel):
+    customer_token: str | None = Field(
+        default=None,
+        max_length=8192,
+        description="A JWT (HS256) your shop backend signed for the signed-in customer; "
+        "leave out for an anonymous visitor.",
+    )
+
+
+class PostMessage(BaseModel):
+    # No max_length here: an over-long message gets 413 with the limit, from the service.
+    text: str = Field(description="What the shopper typed.")
+    client_message_id: str | None = Field(
+        default=None,
+        description="The sender's own id for this message (a UUID). A resend with the same "
+        "id returns the stored message and its reply instead of storing it twice.",
+    )
+
+
+class OptionOut(BaseModel):
+    id: str
+    label: str
+
+
+class IntentOut(BaseModel):
+    name: str
+    confidence: float
+
+
+class ReplyOut(BaseModel):
+    kind: Literal["answer", "clarify", "abstain", "smalltalk", "prompt"]
+    text: str
+    source_ids: list[str] = Field(description="The knowledge-base entries it came from.")
+    confidence: float
+    options: list[OptionOut] = Field(description="Quick replies the shopper can pick.")
+    intent: IntentOut | None = None
+
+
+class EventOut(BaseModel):
+    seq: int
+    source: Literal["customer", "bot", "agent", "system"]
+    kind: Literal["message", "mode"]
+    text: str
+    at: str = Field(description="ISO 8601, UTC")
+    client_message_id: str | None
+    reply_to: int | None
+    mode: str | None
+    reply: ReplyOut | None
+    latency_ms: float | None
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str | None
+    email: str | None
+
+
+class ConversationOut(BaseModel):
+    id: str
+    mode: Literal["bot", "queued", "agent", "closed"]
+    customer: CustomerOut | None
+    last_seq: int
+    created_at: str
+
+
+class Started(BaseModel):
+    conversation: ConversationOut
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; keep it secret.")
+
+
+class TurnOut(BaseModel):
+    message: EventOut
+    replies: list[EventOut]
+    duplicate: bool
+
+
+class EventsOut(BaseModel):
+    events: list[EventOut]
+    last_seq: int
+    mode: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    trace_id: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

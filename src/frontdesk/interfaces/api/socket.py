@@ -1,0 +1,207 @@
+"""The WebSocket of a conversation: catch-up, live events, and sending messages.
+
+Protocol (JSON text frames): the client's first frame is
+`{"type": "hello", "token": ..., "after": <last seq seen>}`; the server answers
+`ready`, then every stored event after `after`, then live `event`, `typing`, `ack`
+and `error` frames. The client sends `{"type": "message", "text", "client_message_id"}`.
+Close code 4404: unknown conversation or wrong token; 4400: no valid hello.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from frontdesk.bootstrap import Services
+from frontdesk.core.ports import LiveMessage
+from frontdesk.errors import FrontdeskError, NotFoundError, RateLimitedError
+from frontdesk.interfaces.api.errors import error_body
+from frontdesk.interfaces.api.routes import publish_turn, run_turn
+from frontdesk.interfaces.api.schemas import PostMessage
+from frontdesk.interfaces.api.wire import conversation_json, event_json
+
+log = logging.getLogger("frontdesk.api")
+router = APIRouter()
+HELLO_TIMEOUT_S = 10.0
+CLOSE_BAD_HELLO = 4400
+CLOSE_NOT_FOUND = 4404
+HISTORY_PAGE = 500
+
+
+@router.websocket("/api/conversations/{conversation_id}/ws")
+async def conversation_socket(websocket: WebSocket, conversation_id: str) -> None:
+    services: Services = websocket.app.state.services
+    await websocket.accept()
+    hello = await _hello(websocket)
+    if hello is None:
+        return
+    token, after = hello
+    try:
+        info = await run_in_threadpool(services.chat.open, conversation_id, token)
+    except NotFoundError as exc:
+        await _send_error(websocket, exc.code, exc.message)
+        await websocket.close(CLOSE_NOT_FOUND)
+        return
+    outbox: asyncio.Queue[LiveMessage] = asyncio.Queue()
+    # Subscribe before reading the backlog, so nothing stored in between is missed;
+    # the writer drops what it has already sent.
+    services.bus.subscribe(conversation_id, outbox)
+    writer = asyncio.create_task(_write(websocket, outbox))
+    try:
+        await outbox.put({"type": "ready", "conversation": conversation_json(info)})
+        await _backlog(services, conversation_id, after, outbox)
+        await _read(websocket, services, conversation_id, outbox)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        services.bus.unsubscribe(conversation_id, outbox)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await writer
+
+
+async def _hello(websocket: WebSocket) -> tuple[str, int] | None:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_S)
+        frame = json.loads(raw)
+        if not isinstance(frame, dict) or frame.get("type") != "hello":
+            raise ValueError("first frame is not a hello")
+        token, after = frame.get("token"), frame.get("after", 0)
+        if not isinstance(token, str) or not isinstance(after, int) or after < 0:
+            raise ValueError("hello needs a token (string) and after (seq ≥ 0)")
+    except WebSocketDisconnect:
+        return None
+    except (TimeoutError, ValueError) as exc:
+        await _send_error(
+            websocket,
+            "invalid_hello",
+            'Start with {"type": "hello", "token": "<conversation token>", "after": 0} '
+            f"within {HELLO_TIMEOUT_S:.0f} s ({exc}).",
+        )
+        await websocket.close(CLOSE_BAD_HELLO)
+        return None
+    return token, after
+
+
+async def _backlog(
+    services: Services, conversation_id: str, after: int, outbox: asyncio.Queue[LiveMessage]
+) -> None:
+    while True:
+        events = await run_in_threadpool(
+            services.chat.history, conversation_id, after, HISTORY_PAGE
+        )
+        for event in events:
+            await outbox.put({"type": "event", "event": event_json(event)})
+        if len(events) < HISTORY_PAGE:
+            return
+        after = events[-1].seq
+
+
+async def _read(
+    websocket: WebSocket,
+    services: Services,
+    conversation_id: str,
+    outbox: asyncio.Queue[LiveMessage],
+) -> None:
+    limit = services.settings.max_body_bytes
+    while True:
+        raw = await websocket.receive_text()
+        if len(raw.encode("utf-8")) > limit:
+            await outbox.put(_error("request_too_large", f"The frame is over {limit} bytes."))
+            continue
+        frame = _parse(raw)
+        if frame is None:
+            await outbox.put(
+                _error(
+                    "invalid_message",
+                    'Send {"type": "message", "text": "...", "client_message_id": "<uuid>"}.',
+                )
+            )
+        elif frame.get("type") == "ping":
+            await outbox.put({"type": "pong"})
+        else:
+            await _message(websocket, services, conversation_id, frame, outbox)
+
+
+async def _message(
+    websocket: WebSocket,
+    services: Services,
+    conversation_id: str,
+    frame: dict[str, Any],
+    outbox: asyncio.Queue[LiveMessage],
+) -> None:
+    client_id = frame.get("client_message_id")
+    client_id = client_id if isinstance(client_id, str) else None
+    try:
+        body = PostMessage.model_validate(
+            {"text": frame.get("text"), "client_message_id": client_id}
+        )
+    except ValidationError:
+        await outbox.put(_error("invalid_message", "A message needs `text` (a string).", client_id))
+        return
+    await outbox.put({"type": "typing", "source": "bot", "on": True})
+    try:
+        turn = await run_turn(websocket, services, conversation_id, body)
+    except FrontdeskError as exc:
+        retry = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        await outbox.put(_error(exc.code, exc.message, client_id, retry))
+        return
+    except Exception:
+        log.exception("turn failed in conversation %s", conversation_id)
+        await outbox.put(
+            _error("internal_error", "Something went wrong on our side; please resend.", client_id)
+        )
+        return
+    finally:
+        await outbox.put({"type": "typing", "source": "bot", "on": False})
+    await outbox.put({"type": "ack", "client_message_id": client_id, "seq": turn.message.seq})
+    for event in (turn.message, *turn.replies):
+        await outbox.put({"type": "event", "event": event_json(event)})
+    await publish_turn(services, conversation_id, turn)  # other tabs, other workers
+
+
+async def _write(websocket: WebSocket, outbox: asyncio.Queue[LiveMessage]) -> None:
+    """The only sender on this socket, so frames never interleave; each stored event
+    goes out once, whichever way (backlog, own turn, fan-out) it arrived first."""
+    sent: set[int] = set()
+    while True:
+        message = await outbox.get()
+        if message.get("type") == "event":
+            event = message["event"]
+            seq = event.get("seq") if isinstance(event, dict) else None
+            if not isinstance(seq, int) or seq in sent:
+                continue
+            sent.add(seq)
+        await websocket.send_json(message)
+
+
+def _parse(raw: str) -> dict[str, Any] | None:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return None
+    return frame if isinstance(frame, dict) and frame.get("type") in ("message", "ping") else None
+
+
+def _error(
+    code: str, message: str, client_id: str | None = None, retry_after: float | None = None
+) -> LiveMessage:
+    return {
+        "type": "error",
+        **error_body(code, message, uuid.uuid4().hex),
+        "client_message_id": client_id,
+        "retry_after": None if retry_after is None else round(retry_after, 1),
+    }
+
+
+async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_json(_error(code, message))

@@ -1,0 +1,127 @@
+"""`frontdesk serve` (the web service) and `frontdesk db upgrade` (its schema)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from frontdesk.adapters.storage.database import make_engine
+from frontdesk.adapters.storage.migrate import upgrade
+from frontdesk.config import Settings, load_settings
+from frontdesk.errors import ConfigError, FrontdeskError
+from frontdesk.interfaces.cli.common import ModelOption, console, fail, note
+
+db_app = typer.Typer(no_args_is_help=True)
+SECRET_FILE = "identity-secret"
+
+
+def migrate(settings: Settings) -> str:
+    engine = make_engine(settings.database)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the conversation store (FRONTDESK_DATABASE_URL) to this version."""
+    try:
+        settings = load_settings()
+        revision = migrate(settings)
+    except FrontdeskError as exc:
+        fail(exc)
+    console.print(f"conversation store at schema {revision}: {_redacted(settings.database)}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+        workers: Annotated[
+            int, typer.Option(min=1, max=64, help="Worker processes (use Redis for >1).")
+        ] = 1,
+        kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge base file.")] = None,
+        model: ModelOption = None,
+    ) -> None:
+        """Serve the chat API, the widget and the demo shop page."""
+        # Workers read the same FRONTDESK_* environment, so options travel through it.
+        if kb is not None:
+            os.environ["FRONTDESK_KB_PATH"] = str(kb.resolve())
+        if model is not None:
+            os.environ["FRONTDESK_TRAINED_MODEL"] = str(model.resolve())
+        try:
+            settings = load_settings()
+            _check_port(host, port)
+            _identity_secret(settings)
+            revision = migrate(settings)
+        except FrontdeskError as exc:
+            fail(exc)
+        if workers > 1 and settings.redis_url is None:
+            note(
+                "several workers without FRONTDESK_REDIS_URL: a reply reaches the connection "
+                "that asked for it, but other open windows of a conversation see it only "
+                "when they reconnect. Set FRONTDESK_REDIS_URL for live fan-out."
+            )
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        console.print(
+            f"frontdesk: demo shop at http://{shown}:{port}/ · API docs at "
+            f"http://{shown}:{port}/docs · conversations in {_redacted(settings.database)} "
+            f"(schema {revision})",
+            soft_wrap=True,
+        )
+        uvicorn.run(
+            "frontdesk.interfaces.api.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}). Another program may be "
+                "using it: pass --port with a free one."
+            ) from exc
+
+
+def _identity_secret(settings: Settings) -> None:
+    """Without FRONTDESK_IDENTITY_SECRET, make one and keep it in the var directory, so
+    the demo shop can sign in a customer and tokens outlive a restart."""
+    if settings.identity_secret is not None:
+        return
+    path = settings.var_dir / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        note(
+            f"made a customer-token secret in {path}; give it to your shop backend to sign "
+            "customer tokens, or set FRONTDESK_IDENTITY_SECRET."
+        )
+    os.environ["FRONTDESK_IDENTITY_SECRET"] = path.read_text(encoding="utf-8").strip()
+
+
+def _redacted(url: str) -> str:
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}" if user else f"{scheme}://{host}"
