@@ -9,6 +9,9 @@ export FRONTDESK_HOME FRONTDESK_SHARED_DATA
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 MODEL_DIR := $(FRONTDESK_HOME)/models/all-MiniLM-L6-v2-int8
+# Browser tests drive Debian's chromium through Playwright (never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup run test lint typecheck unit bench clean
 
@@ -28,8 +31,12 @@ $(MODEL_DIR)/model.onnx: $(VENV)/.installed
 setup: $(VENV)/.installed $(MODEL_DIR)/model.onnx
 	@$(BIN)/frontdesk model warm
 
+# The demo shop with the chat widget on http://127.0.0.1:8000/ (SQLite under ./var/).
 run: setup
-	$(BIN)/frontdesk chat
+	$(BIN)/frontdesk serve
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -38,7 +45,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+unit: setup $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -49,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/faq_bench.py --train --out bench/results/faq.json
 	$(BIN)/python bench/intent_bench.py banking77 --out bench/results/banking77.json
 	$(BIN)/python bench/intent_bench.py clinc150 --out bench/results/clinc150.json
+	$(BIN)/python bench/service_bench.py --out bench/results/service.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
