@@ -110,6 +110,7 @@ def build_assistant(
     settings: Settings | None = None,
     kb: KnowledgeBase | None = None,
     trained_model: Path | None = None,
+    writer_failure_falls_back: bool = False,
 ) -> Assistant:
     settings = settings or load_settings()
     # Before any model loads, so a missing API key fails in milliseconds.
@@ -148,6 +149,7 @@ def build_assistant(
         notes=tuple(warnings),
         intents=intents,
         writer=writer,
+        writer_failure_falls_back=writer_failure_falls_back,
     )
 
 
@@ -193,7 +195,7 @@ def build_services(
     settings: Settings | None = None, *, assistant: Assistant | None = None
 ) -> Services:
     settings = settings or load_settings()
-    assistant = assistant or build_assistant(settings=settings)
+    assistant = assistant or build_assistant(settings=settings, writer_failure_falls_back=True)
     store = build_store(settings)
     limiter = None
     if settings.rate_limit_per_minute > 0:

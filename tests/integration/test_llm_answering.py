@@ -145,3 +145,15 @@ def test_a_failing_endpoint_raises_one_clear_error(local: Assistant, fake: FakeO
     fake.fail(CHAT, 401)
     with pytest.raises(LlmError, match=r"rejected the API key \(401\)"):
         ask(with_llm(local, fake))
+
+
+def test_the_web_service_gives_the_kbs_answer_when_the_model_fails(
+    local: Assistant, fake: FakeOpenAI
+) -> None:
+    fake.fail(CHAT, 503, times=10)  # every attempt fails
+    llm = LlmClient(Endpoint(fake.url, SecretStr(FAKE_KEY), timeout_s=2.0, backoff_s=0.01))
+    writer = ChatAnswerWriter(llm, "gpt-4o-mini", PriceTable(DEFAULT_LLM_PRICES), max_entries=3)
+    serving = Assistant(local.answerer, writer=writer, writer_failure_falls_back=True)
+    reply = ask(serving)
+    assert reply.kind is ReplyKind.ANSWER and reply.text == ask(local).text
+    assert "writer_failed" in reply.notes

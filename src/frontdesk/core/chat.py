@@ -27,7 +27,7 @@ from frontdesk.core.conversation import (
     Source,
 )
 from frontdesk.core.engine import Assistant
-from frontdesk.core.ports import ConversationStore
+from frontdesk.core.ports import Appended, ConversationStore
 from frontdesk.core.rate_limit import RateLimiter
 from frontdesk.errors import InputError, MessageTooLongError, NotFoundError, RateLimitedError
 
@@ -105,17 +105,17 @@ class ChatService:
         """Store the shopper's message, then answer it (unless a person has the chat)."""
         self._check(text, client_message_id)
         with self._locks[hash(conversation_id) % _LOCK_STRIPES]:
-            message, duplicate = self._store_message(conversation_id, text, client_message_id)
+            stored = self._store_message(conversation_id, text, client_message_id)
+            duplicate = not stored.created
             if duplicate:
-                earlier = self.store.reply_to(conversation_id, message.seq)
+                earlier = self.store.reply_to(conversation_id, stored.event.seq)
                 if earlier:
-                    return Turn(message, tuple(earlier), True)
+                    return Turn(stored.event, tuple(earlier), True)
                 # Stored, but the process stopped before answering: answer it now.
-            info = self.store.get(conversation_id)
-            if info is None or info.mode is not Mode.BOT:
-                return Turn(message, (), duplicate)
-            reply = self._answer(info, message)
-            return Turn(message, (reply,), duplicate)
+            if stored.mode is not Mode.BOT:
+                return Turn(stored.event, (), duplicate)
+            reply = self._answer(conversation_id, stored.mode, stored.event)
+            return Turn(stored.event, (reply,), duplicate)
 
     # -- steps -------------------------------------------------------------------------
 
@@ -135,11 +135,14 @@ class ChatService:
 
     def _store_message(
         self, conversation_id: str, text: str, client_message_id: str | None
-    ) -> tuple[Event, bool]:
+    ) -> Appended:
         if client_message_id is not None:
-            stored = self.store.find(conversation_id, client_message_id)
-            if stored is not None:
-                return stored, True
+            # A resend is answered from the store and does not count towards the limit.
+            earlier = self.store.find(conversation_id, client_message_id)
+            if earlier is not None:
+                info = self.store.get(conversation_id)
+                mode = info.mode if info is not None else Mode.CLOSED
+                return Appended(earlier, created=False, mode=mode)
         if self.limiter is not None:
             wait = self.limiter.take(conversation_id)
             if wait > 0:
@@ -148,14 +151,13 @@ class ChatService:
                     retry_after=wait,
                 )
         event = Event(Source.CUSTOMER, text, self._clock(), client_message_id=client_message_id)
-        appended = self.store.append(conversation_id, event)
-        return appended.event, not appended.created
+        return self.store.append(conversation_id, event)
 
-    def _answer(self, info: ConversationInfo, message: Event) -> Event:
+    def _answer(self, conversation_id: str, mode: Mode, message: Event) -> Event:
         earlier = [
-            e for e in self.store.recent(info.id, CONTEXT_EVENTS + 1) if e.seq < message.seq
+            e for e in self.store.recent(conversation_id, CONTEXT_EVENTS + 1) if e.seq < message.seq
         ][-CONTEXT_EVENTS:]
-        conversation = Conversation(id=info.id, mode=info.mode, events=earlier)
+        conversation = Conversation(id=conversation_id, mode=mode, events=earlier)
         reply = self.assistant.respond(conversation, message.text)
         latency = conversation.events[-1].latency_ms
         event = Event(
@@ -167,7 +169,7 @@ class ChatService:
             client_message_id=reply_id(message.seq),
             reply_to=message.seq,
         )
-        return self.store.append(info.id, event).event
+        return self.store.append(conversation_id, event).event
 
 
 def _looks_like_id(value: str) -> bool:

@@ -6,6 +6,7 @@ the context of the previous question. Every reply says why: entry ids, confidenc
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import replace
@@ -17,6 +18,9 @@ from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.nlu.smalltalk import detect_smalltalk
 from frontdesk.core.nlu.text import normalise, words
 from frontdesk.core.ports import AnswerWriter
+from frontdesk.errors import FrontdeskError
+
+log = logging.getLogger("frontdesk.engine")
 
 DEFAULT_MAX_CHARS = 2000
 PROMPT_TEXT = 'Please type your question, for example: "How long does delivery take?"'
@@ -40,10 +44,14 @@ class Assistant:
         notes: tuple[str, ...] = (),
         intents: IntentDetector | None = None,
         writer: AnswerWriter | None = None,
+        writer_failure_falls_back: bool = False,
     ) -> None:
         self.answerer = answerer
         # An optional language model that words `answer` replies from retrieved entries.
         self.writer = writer
+        # The CLI stops on a failing language model so the owner sees why; the web
+        # service gives the shopper the knowledge base's own answer instead.
+        self.writer_failure_falls_back = writer_failure_falls_back
         self.intents = intents
         self.max_chars = max_chars
         self.startup_notes = notes
@@ -107,7 +115,13 @@ class Assistant:
         the shopper. Only confident answers get here: clarify and abstain stay as they are."""
         rows = [c.row for c in decision.ranking.candidates[: writer.max_entries]]
         entries = [self.answerer.index.kb.entries[row] for row in rows]
-        written = writer.write(message, decision.query, entries)
+        try:
+            written = writer.write(message, decision.query, entries)
+        except FrontdeskError as exc:
+            if not self.writer_failure_falls_back:
+                raise
+            log.warning("answer writer failed, giving the KB's answer: %s", exc.message)
+            return replace(extractive, notes=(*extractive.notes, "writer_failed"))
         cited = set(written.cited_ids)
         used = tuple(e.id for e in entries if e.id in cited)  # retrieval order
         if not used or not written.text.strip():

@@ -79,10 +79,12 @@ class AnswerWriter(Protocol):
 @dataclass(frozen=True, slots=True)
 class Appended:
     """The stored event, and whether it was stored just now (False: the same
-    client_message_id was already there, and ``event`` is the earlier copy)."""
+    client_message_id was already there, and ``event`` is the earlier copy), with
+    the conversation's mode as the append found it."""
 
     event: Event
     created: bool
+    mode: Mode
 
 
 class ConversationStore(Protocol):
