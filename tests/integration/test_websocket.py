@@ -136,6 +136,8 @@ def test_bad_messages_get_error_frames_and_the_socket_stays_open(
             _hello(ws, chat)
             ws.send_text("{not json")
             assert ws.receive_json()["error"]["code"] == "invalid_message"
+            ws.send_bytes(b"\x00\x01")
+            assert ws.receive_json()["error"]["code"] == "invalid_message"
             ws.send_json({"type": "message", "text": "x" * 2001, "client_message_id": "long"})
             frames = _until_bot_event(ws)
             error = frames[-1]

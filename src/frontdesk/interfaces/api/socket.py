@@ -70,8 +70,8 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
 
 async def _hello(websocket: WebSocket) -> tuple[str, int] | None:
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_S)
-        frame = json.loads(raw)
+        raw = await asyncio.wait_for(_receive_text(websocket), HELLO_TIMEOUT_S)
+        frame = json.loads(raw or "")
         if not isinstance(frame, dict) or frame.get("type") != "hello":
             raise ValueError("first frame is not a hello")
         token, after = frame.get("token"), frame.get("after", 0)
@@ -113,7 +113,10 @@ async def _read(
 ) -> None:
     limit = services.settings.max_body_bytes
     while True:
-        raw = await websocket.receive_text()
+        raw = await _receive_text(websocket)
+        if raw is None:
+            await outbox.put(_error("invalid_message", "Send JSON in text frames, not binary."))
+            continue
         if len(raw.encode("utf-8")) > limit:
             await outbox.put(_error("request_too_large", f"The frame is over {limit} bytes."))
             continue
@@ -181,6 +184,15 @@ async def _write(websocket: WebSocket, outbox: asyncio.Queue[LiveMessage]) -> No
                 continue
             sent.add(seq)
         await websocket.send_json(message)
+
+
+async def _receive_text(websocket: WebSocket) -> str | None:
+    """The next text frame; None for a binary one (which receive_text would crash on)."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    return text if isinstance(text, str) else None
 
 
 def _parse(raw: str) -> dict[str, Any] | None:
