@@ -112,6 +112,10 @@ def test_malformed_requests_are_422(demo_assistant: Assistant, db_url: str) -> N
             url, json={"text": "hi", "client_message_id": "<x>"}, headers=chat.auth
         )
         assert_error(bad_id, 422, "input_error")
+        posing_as_a_reply = client.post(
+            url, json={"text": "hi", "client_message_id": "reply/1"}, headers=chat.auth
+        )
+        assert_error(posing_as_a_reply, 422, "input_error")
         assert chat.events() == []
 
 

@@ -134,6 +134,25 @@ def test_an_unrelated_question_mid_conversation_is_not_read_as_a_follow_up(
     assert reply.kind is ReplyKind.ABSTAIN
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I placed an order this morning and paid by card, but I'd rather use PayPal now. "
+        "Can I change the payment method on an order that's already gone through?",
+        "I'm moving house in three weeks and don't want things arriving at the old place. "
+        "Could you hold on to my order and only deliver it once I've got the keys?",
+    ],
+)
+def test_a_new_question_with_an_it_is_not_answered_with_the_last_answer(
+    assistant: Assistant, message: str
+) -> None:
+    """ "it" / "one" alone do not make a follow-up of a message with its own topic."""
+    conversation = assistant.new_conversation()
+    assistant.respond(conversation, "How do I track my order?")
+    reply = assistant.respond(conversation, message)
+    assert not (reply.kind is ReplyKind.ANSWER and reply.source_ids == ("orders-track",))
+
+
 def test_export_builds_a_verified_model_from_nothing(tmp_path: Path, model_dir: Path) -> None:
     """The whole set-up step, as a fresh machine runs it (about 10 s)."""
     from frontdesk.adapters.embeddings.export import export, is_current

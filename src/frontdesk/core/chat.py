@@ -44,8 +44,9 @@ def token_hash(token: str) -> str:
 
 def reply_id(message_seq: int) -> str:
     """The client id of the bot's reply to a message: a second worker answering the
-    same message finds the first one's reply stored under it instead of adding one."""
-    return f"reply-to:{message_seq}"
+    same message finds the first one's reply stored under it instead of adding one.
+    The "/" is refused in a sender's own ids, so no message can take a reply's place."""
+    return f"reply/{message_seq}"
 
 
 @dataclass(frozen=True, slots=True)

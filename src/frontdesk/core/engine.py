@@ -16,7 +16,7 @@ from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
 from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
 from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.nlu.smalltalk import detect_smalltalk
-from frontdesk.core.nlu.text import normalise, words
+from frontdesk.core.nlu.text import content_words, normalise, words
 from frontdesk.core.ports import AnswerWriter
 from frontdesk.errors import FrontdeskError
 
@@ -32,6 +32,8 @@ CLARIFY_TEXT = "I want to get this right. Which of these do you mean?"
 # A follow-up at least this strong is read with the previous question unless it is
 # clearly answerable on its own.
 STRONG_FOLLOW_UP = 0.5
+# A weaker follow-up with this many content words of its own is read on its own.
+OWN_TOPIC_WORDS = 6
 _OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
 
 
@@ -132,7 +134,7 @@ class Assistant:
         alone = self.answerer.decide(text)
         previous = _context_query(conversation)
         strength = follow_up_strength(text)
-        if previous is None or strength == 0.0:
+        if previous is None or strength == 0.0 or _brings_own_topic(text, strength):
             return alone
         joined = self.answerer.decide(join_with_context(previous, text))
         if _repeats_last_answer(conversation, joined) and _points_elsewhere(alone, joined):
@@ -189,6 +191,16 @@ class Assistant:
                 abstain, kind=ReplyKind.CLARIFY, text=CLARIFY_TEXT, source_ids=ids, options=options
             )
         return abstain
+
+
+def _brings_own_topic(text: str, strength: float) -> bool:
+    """A weak follow-up ("it", "one", "there") with a topic of its own stands alone:
+    "my sofa arrived yesterday and one leg is already broken" after a delivery
+    question is a new question. Reading such messages alone was right more often
+    (0.471 → 0.481 of the demo reference messages in four-message conversations,
+    wrong answers 0.070 → 0.060; Kaggle dev dialogues unchanged at 0.478, one wrong
+    answer fewer) and saves a second model run: 10.4 → 7.7 ms a turn."""
+    return strength < STRONG_FOLLOW_UP and len(content_words(text)) >= OWN_TOPIC_WORDS
 
 
 def _option_named(options: tuple[Option, ...], text: str) -> Option | None:
