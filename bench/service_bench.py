@@ -234,12 +234,14 @@ async def load(
             jobs.append((conv, texts, pauses))
         latencies: list[float] = []
         began = time.perf_counter()
+        cpu_began = time.process_time()
         if transport == "http":
             runs = [http_conversation(client, c, t, p, latencies) for c, t, p in jobs]
         else:
             runs = [ws_conversation(base, c, t, p, latencies) for c, t, p in jobs]
         results = await asyncio.gather(*runs, return_exceptions=True)
         wall = time.perf_counter() - began
+        client_cpu = time.process_time() - cpu_began
     errors = [repr(r) for r in results if isinstance(r, BaseException)]
     values = np.array(latencies)
     retries = len(RETRIES)
@@ -261,6 +263,8 @@ async def load(
         "p99_ms": pct(99),
         "turns_per_s": round(len(latencies) / wall, 1),
         "wall_s": round(wall, 2),
+        # Cores the load generator itself kept busy: taken from the server's two.
+        "client_cores": round(client_cpu / wall, 2),
     }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection
 
 from frontdesk.bootstrap import Services
@@ -39,13 +39,24 @@ def turn_limiter(connection: HTTPConnection) -> anyio.CapacityLimiter:
 
 
 async def run_turn(
-    connection: HTTPConnection, services: Services, conversation_id: str, body: PostMessage
+    connection: HTTPConnection,
+    services: Services,
+    conversation_id: str,
+    body: PostMessage,
+    *,
+    token: str | None,
+    authorised: bool = False,
 ) -> Turn:
-    """Store and answer the message on a worker thread (the model is CPU work)."""
-    return await anyio.to_thread.run_sync(
-        partial(services.chat.post, conversation_id, body.text, body.client_message_id),
-        limiter=turn_limiter(connection),
-    )
+    """Store and answer the message on a worker thread (the model is CPU work). The
+    token is checked there too, in the same hop, unless the caller already did
+    (a WebSocket checks it once, at its hello)."""
+
+    def turn() -> Turn:
+        if not authorised:
+            services.chat.open(conversation_id, token)
+        return services.chat.post(conversation_id, body.text, body.client_message_id)
+
+    return await anyio.to_thread.run_sync(turn, limiter=turn_limiter(connection))
 
 
 async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> None:
@@ -115,14 +126,17 @@ async def post_message(
     body: PostMessage,
     services: ServicesDep,
     token: TokenDep,
-) -> dict[str, object]:
+) -> Response:
     """Send the shopper's message; the reply comes back in `replies` (and to every
     open WebSocket of the conversation)."""
-    await run_in_threadpool(services.chat.open, conversation_id, token)
-    turn = await run_turn(request, services, conversation_id, body)
+    turn = await run_turn(request, services, conversation_id, body, token=token)
     await publish_turn(services, conversation_id, turn)
-    return {
-        "message": event_json(turn.message),
-        "replies": [event_json(e) for e in turn.replies],
-        "duplicate": turn.duplicate,
-    }
+    # Built from our own dataclasses, so it is returned as it is: validating it
+    # against TurnOut again cost more than the rest of the response.
+    return JSONResponse(
+        {
+            "message": event_json(turn.message),
+            "replies": [event_json(e) for e in turn.replies],
+            "duplicate": turn.duplicate,
+        }
+    )

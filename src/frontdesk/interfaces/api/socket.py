@@ -152,7 +152,9 @@ async def _message(
         return
     await outbox.put({"type": "typing", "source": "bot", "on": True})
     try:
-        turn = await run_turn(websocket, services, conversation_id, body)
+        turn = await run_turn(
+            websocket, services, conversation_id, body, token=None, authorised=True
+        )
     except FrontdeskError as exc:
         retry = exc.retry_after if isinstance(exc, RateLimitedError) else None
         await outbox.put(_error(exc.code, exc.message, client_id, retry))
