@@ -33,7 +33,7 @@ setup: $(VENV)/.installed $(MODEL_DIR)/model.onnx
 
 # The demo shop with the chat widget on http://127.0.0.1:8000/ (SQLite under ./var/).
 run: setup
-	$(BIN)/frontdesk serve
+	$(BIN)/frontdesk serve --demo
 
 $(CHROMIUM):
 	$(SUDO) apt-get install -y -q chromium || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)

@@ -91,6 +91,7 @@ def server(database_url: str, workers: int) -> Iterator[tuple[str, subprocess.Po
             "FRONTDESK_DATABASE_URL": database_url,
             # A load test is a flood by design; the limiter has its own tests.
             "FRONTDESK_RATE_LIMIT_PER_MINUTE": "0",
+            "FRONTDESK_RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE": "0",
         }
         log = open(Path(var) / "server.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(

@@ -163,6 +163,8 @@ class Services:
     chat: ChatService
     bus: EventBus
     tokens: CustomerTokens
+    # Per client address, on starting conversations; None: no limit.
+    start_limiter: RateLimiter | None = None
 
     async def start(self) -> None:
         await self.bus.start()
@@ -204,6 +206,11 @@ def build_services(
     tokens = CustomerTokens(
         secret.get_secret_value() if secret else None, audience=settings.identity_audience
     )
+    start_limiter = None
+    if settings.rate_limit_new_conversations_per_minute > 0:
+        start_limiter = RateLimiter(
+            settings.rate_limit_new_conversations_per_minute, settings.rate_limit_burst
+        )
     return Services(
         settings=settings,
         assistant=assistant,
@@ -211,4 +218,5 @@ def build_services(
         chat=ChatService(assistant, store, limiter=limiter),
         bus=build_bus(settings),
         tokens=tokens,
+        start_limiter=start_limiter,
     )

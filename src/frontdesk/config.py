@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     )
 
     # The web service.
+    # Serve the demo shop at / (anyone can sign in there as its demo customer).
+    demo: bool = False
     # Where the server keeps its files (the SQLite database, the generated secret).
     var_dir: Path = Path("var")
     database_url: str | None = None  # None: SQLite in var_dir; or postgresql://user@host/db
@@ -80,6 +82,9 @@ class Settings(BaseSettings):
     identity_audience: str | None = None  # set: tokens must carry this "aud"
     rate_limit_per_minute: float = Field(default=30.0, ge=0)  # 0 turns the limit off
     rate_limit_burst: int = Field(default=10, ge=1, le=10_000)
+    # New conversations per client address per minute (bursts of rate_limit_burst):
+    # otherwise a flood dodges the per-conversation limit by starting new ones.
+    rate_limit_new_conversations_per_minute: float = Field(default=20.0, ge=0)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @field_validator("identity_secret")

@@ -41,7 +41,7 @@ class LiveServer:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self._process = subprocess.Popen(
-                [str(FRONTDESK), "serve", "--port", str(self.port)],
+                [str(FRONTDESK), "serve", "--demo", "--port", str(self.port)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -117,10 +117,17 @@ def test_a_killed_websocket_with_a_lost_ack_is_resent_once(page: Page, server: L
     browser hears of it: the widget resends on reconnect and the server recognises it."""
     swallow = {"on": False}
     sockets: list[WebSocketRoute] = []
+    sent: list[dict[str, Any]] = []  # every frame the browser sent
 
     def relay(ws: WebSocketRoute) -> None:
         upstream = ws.connect_to_server()
         upstream.on_message(lambda message: None if swallow["on"] else ws.send(message))
+
+        def forward(message: str | bytes) -> None:
+            sent.append(json.loads(message))
+            upstream.send(message)
+
+        ws.on_message(forward)
         sockets.append(ws)
 
     page.route_web_socket(re.compile(r"/ws$"), relay)
@@ -142,6 +149,9 @@ def test_a_killed_websocket_with_a_lost_ack_is_resent_once(page: Page, server: L
     expect(messages).to_have_count(2, timeout=REPLY_TIMEOUT_MS)
     expect(messages.first).to_have_attribute("data-state", "sent", timeout=REPLY_TIMEOUT_MS)
     assert len(sockets) >= 2  # it did reconnect
+    # ... and resent the message it never saw acknowledged, which the server recognised.
+    question = [f for f in sent if f.get("type") == "message"]
+    assert len(question) >= 2 and len({f["client_message_id"] for f in question}) == 1
     assert [seq for seq, _, _ in rendered(page)] == ["1", "2"]
     assert len(server_history(page, server)) == 2
 

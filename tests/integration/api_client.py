@@ -28,6 +28,8 @@ def api(
         "identity_secret": SECRET,
         "rate_limit_per_minute": 600,
         "rate_limit_burst": 100,
+        "rate_limit_new_conversations_per_minute": 600,
+        "demo": True,
         **settings,
     }
     services = build_services(Settings(**values), assistant=assistant)

@@ -7,7 +7,9 @@ import time
 import jwt
 import pytest
 
+from frontdesk.core.conversation import LlmUsage, Reply, ReplyKind
 from frontdesk.core.engine import Assistant
+from frontdesk.interfaces.api.wire import reply_json
 from tests.integration.api_client import SECRET, api, assert_error, start
 
 pytestmark = pytest.mark.slow
@@ -216,3 +218,65 @@ def test_the_api_docs_and_the_demo_shop_are_served(demo_assistant: Assistant, db
         assert page.status_code == 200 and "/widget.js" in page.text
         assert client.get("/widget.js").headers["content-type"].startswith("text/javascript")
         assert_error(client.get("/nowhere"), 404, "not_found")
+
+
+def test_without_demo_there_is_no_sign_in_and_slash_explains_the_widget(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url, demo=False) as client:
+        assert_error(client.get("/login", follow_redirects=False), 404, "not_found")
+        page = client.get("/")
+        assert page.status_code == 200 and "widget.js" in page.text
+        assert "Northwind" not in page.text
+
+
+def test_a_demo_session_cookie_is_not_a_customer_token(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url) as client:
+        client.get("/login", follow_redirects=False)
+        session = client.cookies.get("northwind_session")
+        assert session
+        refused = client.post("/api/conversations", json={"customer_token": session})
+        assert_error(refused, 401, "invalid_customer_token")
+
+
+def test_text_that_is_not_text_and_bodies_that_are_not_json_are_422(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url) as client:
+        chat = start(client)
+        url = f"/api/conversations/{chat.id}/messages"
+        headers = {**chat.auth, "Content-Type": "application/json"}
+        # JSON escapes: the bytes are valid JSON, the text they decode to is not text.
+        for raw in (rb'{"text": "nul \u0000 byte"}', rb'{"text": "half a pair \ud800"}'):
+            assert_error(client.post(url, content=raw, headers=headers), 422, "input_error")
+        not_utf8 = client.post(url, content=b'{"text": "\xff\xfe"}', headers=headers)
+        assert_error(not_utf8, 422, "invalid_json")
+        deep = client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers=headers)
+        assert deep.status_code in (413, 422)
+        far = client.get(
+            f"/api/conversations/{chat.id}/events", params={"after": 2**63}, headers=chat.auth
+        )
+        assert_error(far, 422, "invalid_request")
+        assert chat.events() == []
+
+
+def test_starting_conversations_in_a_flood_is_429_too(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    settings = {"rate_limit_new_conversations_per_minute": 6, "rate_limit_burst": 2}
+    with api(demo_assistant, db_url, **settings) as client:
+        start(client)
+        start(client)
+        flood = client.post("/api/conversations", json={})
+        assert_error(flood, 429, "rate_limited")
+        assert int(flood.headers["Retry-After"]) == 10  # rounded up, never down
+
+
+def test_a_reply_never_shows_the_shopper_what_the_language_model_cost() -> None:
+    reply = Reply(
+        ReplyKind.ANSWER, "Yes.", ("payments-methods",), 0.9,
+        llm=LlmUsage("gpt-4o-mini", 100, 20, 0.0001),
+    )  # fmt: skip
+    assert "llm" in reply.as_dict() and "llm" not in reply_json(reply)

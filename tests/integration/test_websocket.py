@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from frontdesk.core.conversation import Event, Source
 from frontdesk.core.engine import Assistant
 from tests.databases import redis_url
 from tests.integration.api_client import Chat, api, start
@@ -167,3 +169,38 @@ def test_two_workers_share_live_events_through_redis(
             elsewhere.say("how much does delivery cost?")
             events = [ws.receive_json()["event"] for _ in range(2)]
         assert [(e["seq"], e["source"]) for e in events] == [(1, "customer"), (2, "bot")]
+
+
+def test_events_arrive_in_order_even_when_one_was_never_published(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url) as client:
+        chat = start(client)
+        store = client.app.state.services.store  # type: ignore[attr-defined]
+        with _connect(chat) as ws:
+            _hello(ws, chat)
+            # Stored by a worker whose fan-out failed: nobody was told of seq 1.
+            store.append(chat.id, Event(Source.SYSTEM, "stored quietly", time.time()))
+            chat.say("how much does delivery cost?")  # seqs 2 and 3, published
+            events = [ws.receive_json()["event"] for _ in range(3)]
+        assert [(e["seq"], e["text"][:14]) for e in events][:1] == [(1, "stored quietly")]
+        assert [e["seq"] for e in events] == [1, 2, 3]
+
+
+def test_a_hello_or_frame_that_would_overflow_is_refused_not_crashed(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url) as client:
+        chat = start(client)
+        with _connect(chat) as ws:
+            ws.send_json({"type": "hello", "token": chat.token, "after": 2**70})
+            assert ws.receive_json()["error"]["code"] == "invalid_hello"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+        assert closed.value.code == 4400
+        with _connect(chat) as ws:
+            _hello(ws, chat)
+            ws.send_text("[" * 20_000 + "]" * 20_000)  # under the size limit, too deep
+            assert ws.receive_json()["error"]["code"] == "invalid_message"
+            ws.send_json({"type": "message", "text": "hello", "client_message_id": "ok"})
+            assert _events(_until_bot_event(ws))[-1]["source"] == "bot"

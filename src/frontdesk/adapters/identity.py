@@ -6,6 +6,9 @@ signature says the shop's backend wrote it, never because the browser says so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import jwt
 
 from frontdesk.core.conversation import Customer
@@ -24,6 +27,15 @@ class CustomerTokens:
     @property
     def enabled(self) -> bool:
         return self._secret is not None
+
+    def for_purpose(self, purpose: str) -> CustomerTokens:
+        """Tokens for something else (the demo shop's session cookie), signed with a
+        key derived from this one: they are never accepted as customer tokens, and
+        customer tokens are never accepted as them."""
+        if self._secret is None:
+            return CustomerTokens(None, audience=purpose)
+        key = hmac.new(self._secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256)
+        return CustomerTokens(key.hexdigest(), audience=purpose)
 
     def verify(self, token: str) -> Customer:
         if self._secret is None:

@@ -39,7 +39,8 @@ _LOCK_STRIPES = 64
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # "replace": a token with a lone surrogate is simply a wrong token, not a crash.
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def reply_id(message_seq: int) -> str:
@@ -128,6 +129,11 @@ class ChatService:
             )
         if not text.strip():
             raise InputError("The message is empty: type a question first.")
+        if "\x00" in text or not _encodable(text):
+            raise InputError(
+                "The message holds characters that are not text (a NUL byte or half of a "
+                "surrogate pair); send it as plain UTF-8 text."
+            )
         if client_message_id is not None and not _CLIENT_ID.match(client_message_id):
             raise InputError(
                 f"client_message_id must be 1–{MAX_CLIENT_ID} letters, digits or . _ : - "
@@ -171,6 +177,14 @@ class ChatService:
             reply_to=message.seq,
         )
         return self.store.append(conversation_id, event).event
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _looks_like_id(value: str) -> bool:

@@ -48,7 +48,14 @@ class RedisBus(LocalHub):
                 "the setting to use in-process fan-out (one worker)."
             ) from exc
         self._listener = asyncio.create_task(self._listen(), name="frontdesk-redis-listener")
-        await asyncio.wait_for(self._ready.wait(), TIMEOUT_S)
+        try:
+            await asyncio.wait_for(self._ready.wait(), TIMEOUT_S)
+        except TimeoutError as exc:
+            await self.stop()
+            raise ConfigError(
+                f"Redis at FRONTDESK_REDIS_URL answered but would not subscribe within "
+                f"{TIMEOUT_S:.0f} s; check it, or unset the setting to use one worker."
+            ) from exc
 
     async def stop(self) -> None:
         if self._listener is not None:

@@ -31,7 +31,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from frontdesk.adapters.storage.tables import ConversationRow, EventRow
 from frontdesk.core.conversation import (
@@ -106,9 +107,10 @@ class SqlConversationStore:
     def _unavailable() -> Iterator[None]:
         try:
             yield
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError, PoolTimeout) as exc:
+            cause = getattr(exc, "orig", None) or exc
             raise StorageError(
-                UNAVAILABLE.format(detail=type(exc.orig).__name__), detail=str(exc)
+                UNAVAILABLE.format(detail=type(cause).__name__), detail=str(exc)
             ) from exc
 
     def create(self, info: ConversationInfo) -> None:

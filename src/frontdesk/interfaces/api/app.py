@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         built = services or build_services(settings)
         app.state.services = built
         app.state.turn_limiter = anyio.CapacityLimiter(routes.TURN_SLOTS)
-        await built.start()
+        app.state.conversation_locks = weakref.WeakValueDictionary()
+        try:
+            await built.start()
+        except BaseException:
+            built.store.close()
+            raise
         for note in built.assistant.startup_notes:
             log.warning(note)
         try:
@@ -44,8 +50,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     errors.install(app)
-    # The widget runs on the shop's own pages, so the API answers any origin; the
-    # conversation token, not a cookie, is what authorises a request.
+    app.add_middleware(TraceAndLimit, max_body_bytes=settings.max_body_bytes)
+    # Added last, so outermost: even an early 413 carries CORS headers. The widget
+    # runs on the shop's own pages, so the API answers any origin; the conversation
+    # token, not a cookie, is what authorises a request.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -53,9 +61,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         allow_headers=["Authorization", "Content-Type"],
         expose_headers=["Retry-After", "X-Trace-Id"],
     )
-    app.add_middleware(TraceAndLimit, max_body_bytes=settings.max_body_bytes)
     app.include_router(routes.router)
     app.include_router(socket.router)
+    if settings.demo:
+        app.include_router(pages.demo_router)  # before the plain "/" it replaces
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 

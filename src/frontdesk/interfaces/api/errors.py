@@ -7,6 +7,7 @@ the server log under the same trace id.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 
 from fastapi import FastAPI, Request
@@ -52,6 +53,18 @@ def error_body(code: str, message: str, trace: str) -> dict[str, object]:
     return {"error": {"code": code, "message": message, "trace_id": trace}}
 
 
+UNAVAILABLE_TO_SHOPPERS = (
+    "We can't take messages just now. Please try again in a moment; nothing you "
+    "already sent is lost."
+)
+
+
+def public_message(exc: FrontdeskError) -> str:
+    """What a shopper may read: the operator's "check FRONTDESK_DATABASE_URL" stays in
+    the log."""
+    return UNAVAILABLE_TO_SHOPPERS if status_of(exc) >= 500 else exc.message
+
+
 def status_of(exc: FrontdeskError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
@@ -70,9 +83,10 @@ async def _frontdesk_error(request: Request, exc: Exception) -> JSONResponse:
     status = status_of(exc)
     if status >= 500:
         log.error("trace %s: %s (%s)", trace_id(request), exc.message, exc.detail)
-    response = error_response(request, status, exc.code, exc.message)
+    response = error_response(request, status, exc.code, public_message(exc))
     if isinstance(exc, RateLimitedError):
-        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        # Rounded up: a client that waits less is refused again.
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return response
 
 
@@ -97,6 +111,16 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body": bytes that are not UTF-8, JSON nested
+        # too deep. Malformed JSON is a 422 whatever the reason.
+        return error_response(
+            request,
+            422,
+            "invalid_json",
+            "The request body is not valid JSON. Send a UTF-8 JSON object such as "
+            '{"text": "Where is my order?"}.',
+        )
     code, message = HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
     if exc.status_code == 413:
         message = str(exc.detail)  # says what the limit is

@@ -1,11 +1,14 @@
-"""The demo shop: a store front that embeds the widget, and its widget files.
+"""The widget's files, and the demo shop: a store front that embeds the widget.
 
 The demo plays the shop's own backend too: "Sign in" keeps a signed session cookie
 and hands the widget a short-lived customer token, as a real shop's backend would.
+Anyone may sign in there, so it is served only with `frontdesk serve --demo`
+(`make run`); a real shop's server answers `/` with a note on embedding the widget.
 """
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -20,22 +23,36 @@ from frontdesk.interfaces.api.deps import ServicesDep
 WEB = Path(__file__).resolve().parents[1] / "web"
 STATIC = WEB / "static"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)  # the widget: always served
+demo_router = APIRouter(include_in_schema=False)
 
 # The signed-in shopper of the demo (issue 5's CRM seed holds the same customer).
 DEMO_CUSTOMER = Customer("cus_1001", "Alex Morgan", "alex.morgan@example.com")
 SESSION_COOKIE = "northwind_session"
+SESSION_PURPOSE = "northwind-demo-session"
 SESSION_S = 8 * 3600
 WIDGET_TOKEN_S = 3600
 
 
 @router.get("/", response_class=HTMLResponse)
+async def landing(request: Request) -> Response:
+    widget = str(request.url_for("widget_js"))
+    return HTMLResponse(
+        "<!doctype html><title>frontdesk</title><h1>frontdesk is running</h1>"
+        f'<p>Add the chat to your pages with <code>&lt;script src="{html.escape(widget)}" '
+        "defer&gt;&lt;/script&gt;</code>. The API is described at "
+        '<a href="/docs">/docs</a>.</p>'
+    )
+
+
+@demo_router.get("/", response_class=HTMLResponse)
 async def shop(request: Request, services: ServicesDep) -> Response:
     customer = None
     session = request.cookies.get(SESSION_COOKIE)
-    if session and services.tokens.enabled:
+    sessions = services.tokens.for_purpose(SESSION_PURPOSE)
+    if session and sessions.enabled:
         try:
-            customer = services.tokens.verify(session)
+            customer = sessions.verify(session)
         except IdentityError:
             customer = None  # an expired or forged session is simply signed out
     widget_token = None
@@ -53,18 +70,19 @@ async def shop(request: Request, services: ServicesDep) -> Response:
     )
 
 
-@router.get("/login")
+@demo_router.get("/login")
 async def login(request: Request, services: ServicesDep) -> Response:
     response = RedirectResponse("/", status_code=303)
-    if services.tokens.enabled:
-        session = services.tokens.issue(DEMO_CUSTOMER, lifetime_s=SESSION_S, now=time.time())
+    sessions = services.tokens.for_purpose(SESSION_PURPOSE)
+    if sessions.enabled:
+        session = sessions.issue(DEMO_CUSTOMER, lifetime_s=SESSION_S, now=time.time())
         response.set_cookie(
             SESSION_COOKIE, session, max_age=SESSION_S, httponly=True, samesite="lax"
         )
     return response
 
 
-@router.get("/logout")
+@demo_router.get("/logout")
 async def logout() -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

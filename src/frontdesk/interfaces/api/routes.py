@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Annotated, Any
 
 import anyio
@@ -12,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from frontdesk.bootstrap import Services
 from frontdesk.core.chat import Turn
+from frontdesk.errors import RateLimitedError
 from frontdesk.interfaces.api.deps import ServicesDep, TokenDep
 from frontdesk.interfaces.api.schemas import (
     ConversationOut,
@@ -56,7 +59,19 @@ async def run_turn(
             services.chat.open(conversation_id, token)
         return services.chat.post(conversation_id, body.text, body.client_message_id)
 
-    return await anyio.to_thread.run_sync(turn, limiter=turn_limiter(connection))
+    # One turn per conversation at a time waits here, not in a thread slot: a burst
+    # into one conversation must not hold the slots every other conversation needs.
+    async with conversation_lock(connection, conversation_id):
+        return await anyio.to_thread.run_sync(turn, limiter=turn_limiter(connection))
+
+
+def conversation_lock(connection: HTTPConnection, conversation_id: str) -> asyncio.Lock:
+    locks: weakref.WeakValueDictionary[str, asyncio.Lock] = connection.app.state.conversation_locks
+    lock = locks.get(conversation_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[conversation_id] = lock
+    return lock
 
 
 async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> None:
@@ -70,13 +85,24 @@ async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> 
     "/conversations",
     status_code=201,
     response_model=Started,
-    responses={401: {"model": ErrorOut, "description": "The customer token was refused."}},
+    responses={
+        401: {"model": ErrorOut, "description": "The customer token was refused."},
+        429: {"model": ErrorOut, "description": "Too many new conversations; see Retry-After."},
+    },
 )
 async def start_conversation(
-    services: ServicesDep, body: StartConversation | None = None
+    request: Request, services: ServicesDep, body: StartConversation | None = None
 ) -> dict[str, object]:
     """Start a conversation. With `customer_token`, the shopper is the customer your
     backend signed for; without it, an anonymous visitor."""
+    if services.start_limiter is not None:
+        address = request.client.host if request.client else "unknown"
+        wait = services.start_limiter.take(address)
+        if wait > 0:
+            raise RateLimitedError(
+                f"Too many new conversations from your address; please wait {wait:.0f} s.",
+                retry_after=wait,
+            )
     customer = None
     if body is not None and body.customer_token:
         customer = services.tokens.verify(body.customer_token)
@@ -99,7 +125,7 @@ async def read_events(
     conversation_id: str,
     services: ServicesDep,
     token: TokenDep,
-    after: Annotated[int, Query(ge=0, description="Only events after this seq.")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Only events after this seq.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, object]:
     info = await run_in_threadpool(services.chat.open, conversation_id, token)

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from frontdesk.bootstrap import Services
 from frontdesk.core.ports import LiveMessage
 from frontdesk.errors import FrontdeskError, NotFoundError, RateLimitedError
-from frontdesk.interfaces.api.errors import error_body
+from frontdesk.interfaces.api.errors import error_body, public_message, status_of
 from frontdesk.interfaces.api.routes import publish_turn, run_turn
 from frontdesk.interfaces.api.schemas import PostMessage
 from frontdesk.interfaces.api.wire import conversation_json, event_json
@@ -34,6 +34,8 @@ HELLO_TIMEOUT_S = 10.0
 CLOSE_BAD_HELLO = 4400
 CLOSE_NOT_FOUND = 4404
 HISTORY_PAGE = 500
+MAX_SEQ = 2**31 - 1
+CLOSE_SERVER_ERROR = 1011
 
 
 @router.websocket("/api/conversations/{conversation_id}/ws")
@@ -50,17 +52,28 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
         await _send_error(websocket, exc.code, exc.message)
         await websocket.close(CLOSE_NOT_FOUND)
         return
+    except FrontdeskError as exc:  # the store is down: the widget retries with backoff
+        log.error("conversation %s: %s (%s)", conversation_id, exc.message, exc.detail)
+        await _send_error(websocket, exc.code, public_message(exc))
+        await websocket.close(CLOSE_SERVER_ERROR)
+        return
     outbox: asyncio.Queue[LiveMessage] = asyncio.Queue()
     # Subscribe before reading the backlog, so nothing stored in between is missed;
     # the writer drops what it has already sent.
     services.bus.subscribe(conversation_id, outbox)
-    writer = asyncio.create_task(_write(websocket, outbox))
+    writer = asyncio.create_task(_write(websocket, outbox, services, conversation_id, after))
     try:
         await outbox.put({"type": "ready", "conversation": conversation_json(info)})
         await _backlog(services, conversation_id, after, outbox)
         await _read(websocket, services, conversation_id, outbox)
     except WebSocketDisconnect:
         pass
+    except Exception as exc:  # never a stack trace to the shopper; the widget reconnects
+        log.exception("conversation %s: socket failed", conversation_id)
+        if isinstance(exc, FrontdeskError):
+            await _send_error(websocket, exc.code, public_message(exc))
+        with contextlib.suppress(Exception):
+            await websocket.close(CLOSE_SERVER_ERROR)
     finally:
         services.bus.unsubscribe(conversation_id, outbox)
         writer.cancel()
@@ -75,11 +88,11 @@ async def _hello(websocket: WebSocket) -> tuple[str, int] | None:
         if not isinstance(frame, dict) or frame.get("type") != "hello":
             raise ValueError("first frame is not a hello")
         token, after = frame.get("token"), frame.get("after", 0)
-        if not isinstance(token, str) or not isinstance(after, int) or after < 0:
-            raise ValueError("hello needs a token (string) and after (seq ≥ 0)")
+        if not isinstance(token, str) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
+            raise ValueError(f"hello needs a token (string) and after (0 ≤ seq ≤ {MAX_SEQ})")
     except WebSocketDisconnect:
         return None
-    except (TimeoutError, ValueError) as exc:
+    except (TimeoutError, ValueError, RecursionError) as exc:
         await _send_error(
             websocket,
             "invalid_hello",
@@ -157,7 +170,9 @@ async def _message(
         )
     except FrontdeskError as exc:
         retry = exc.retry_after if isinstance(exc, RateLimitedError) else None
-        await outbox.put(_error(exc.code, exc.message, client_id, retry))
+        if status_of(exc) >= 500:
+            log.error("conversation %s: %s (%s)", conversation_id, exc.message, exc.detail)
+        await outbox.put(_error(exc.code, public_message(exc), client_id, retry))
         return
     except Exception:
         log.exception("turn failed in conversation %s", conversation_id)
@@ -173,19 +188,37 @@ async def _message(
     await publish_turn(services, conversation_id, turn)  # other tabs, other workers
 
 
-async def _write(websocket: WebSocket, outbox: asyncio.Queue[LiveMessage]) -> None:
-    """The only sender on this socket, so frames never interleave; each stored event
-    goes out once, whichever way (backlog, own turn, fan-out) it arrived first."""
-    sent: set[int] = set()
+async def _write(
+    websocket: WebSocket,
+    outbox: asyncio.Queue[LiveMessage],
+    services: Services,
+    conversation_id: str,
+    after: int,
+) -> None:
+    """The only sender on this socket, so frames never interleave. Events go out once
+    each and in seq order, whichever way they arrived (backlog, own turn, fan-out):
+    one that skips ahead first brings the ones in between from the store, so a
+    fan-out message that arrived early, late or never leaves no gap."""
+    last = after  # every event up to here has been sent
     while True:
         message = await outbox.get()
-        if message.get("type") == "event":
-            event = message["event"]
-            seq = event.get("seq") if isinstance(event, dict) else None
-            if not isinstance(seq, int) or seq in sent:
-                continue
-            sent.add(seq)
+        if message.get("type") != "event":
+            await websocket.send_json(message)
+            continue
+        event = message["event"]
+        seq = event.get("seq") if isinstance(event, dict) else None
+        if not isinstance(seq, int) or seq <= last:
+            continue
+        if seq > last + 1:
+            missing = await run_in_threadpool(
+                services.chat.history, conversation_id, last, seq - last - 1
+            )
+            for earlier in missing:
+                if last < earlier.seq < seq:
+                    await websocket.send_json({"type": "event", "event": event_json(earlier)})
+                    last = earlier.seq
         await websocket.send_json(message)
+        last = seq
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
@@ -200,7 +233,7 @@ async def _receive_text(websocket: WebSocket) -> str | None:
 def _parse(raw: str) -> dict[str, Any] | None:
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return frame if isinstance(frame, dict) and frame.get("type") in ("message", "ping") else None
 

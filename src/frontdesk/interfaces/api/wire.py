@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from frontdesk.core.conversation import ConversationInfo, Event
+from frontdesk.core.conversation import ConversationInfo, Event, Reply
 
 
 def iso(at: float) -> str:
@@ -21,9 +21,17 @@ def event_json(event: Event) -> dict[str, object]:
         "client_message_id": event.client_message_id,
         "reply_to": event.reply_to,
         "mode": None if event.mode is None else event.mode.value,
-        "reply": None if event.reply is None else event.reply.as_dict(),
+        "reply": None if event.reply is None else reply_json(event.reply),
         "latency_ms": None if event.latency_ms is None else round(event.latency_ms, 2),
     }
+
+
+def reply_json(reply: Reply) -> dict[str, object]:
+    """What a shopper's browser gets: no language-model usage or cost, which is for
+    the shop (agents and the evaluation read it from the store)."""
+    record = reply.as_dict()
+    record.pop("llm", None)
+    return record
 
 
 def conversation_json(info: ConversationInfo) -> dict[str, object]:

@@ -50,13 +50,23 @@ def register(app: typer.Typer) -> None:
         ] = 1,
         kb: Annotated[Path | None, typer.Option("--kb", help="Knowledge base file.")] = None,
         model: ModelOption = None,
+        demo: Annotated[
+            bool,
+            typer.Option(
+                "--demo/--no-demo",
+                help="Serve the demo shop at / (anyone may sign in there as its demo "
+                "customer: for trying frontdesk out, never for a real shop).",
+            ),
+        ] = False,
     ) -> None:
-        """Serve the chat API, the widget and the demo shop page."""
+        """Serve the chat API and the widget (and, with --demo, the demo shop page)."""
         # Workers read the same FRONTDESK_* environment, so options travel through it.
         if kb is not None:
             os.environ["FRONTDESK_KB_PATH"] = str(kb.resolve())
         if model is not None:
             os.environ["FRONTDESK_TRAINED_MODEL"] = str(model.resolve())
+        if demo:
+            os.environ["FRONTDESK_DEMO"] = "true"
         try:
             settings = load_settings()
             _check_port(host, port)
@@ -71,9 +81,11 @@ def register(app: typer.Typer) -> None:
                 "when they reconnect. Set FRONTDESK_REDIS_URL for live fan-out."
             )
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        base = f"http://{shown}:{port}"
+        what = f"demo shop at {base}/" if settings.demo else f"widget at {base}/widget.js"
         console.print(
-            f"frontdesk: demo shop at http://{shown}:{port}/ · API docs at "
-            f"http://{shown}:{port}/docs · conversations in {_redacted(settings.database)} "
+            f"frontdesk: {what} · API docs at "
+            f"{base}/docs · conversations in {_redacted(settings.database)} "
             f"(schema {revision})",
             soft_wrap=True,
         )
@@ -85,6 +97,8 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level="info",
             timeout_graceful_shutdown=5,
+            # Frames over the body limit are refused before they are buffered whole.
+            ws_max_size=settings.max_body_bytes,
             # Chat frames are small; compressing them cost 2 % of a saturated worker.
             ws_per_message_deflate=False,
         )

@@ -209,6 +209,7 @@
   let everReady = false;    // picks "connecting" vs "reconnecting" for the status line
   let lastSeq = 0;          // highest seq rendered in this page: the `after` of the next hello
   let attempt = 0;          // consecutive failures, for backoff
+  let serverErrors = 0;     // consecutive error frames, for the resend backoff
   let retryTimer = null;
   let creating = null;      // in-flight POST, so open() and send() don't create two
   let typingTimer = null;
@@ -464,6 +465,7 @@
     } else if (f.type === 'typing') {
       if (f.on) showTyping(f.source); else hideTyping();
     } else if (f.type === 'ack') {
+      serverErrors = 0;
       const el = unconfirmed.get(f.client_message_id);
       if (!el) return;
       if (bySeq.has(f.seq)) { // its event already rendered through another path
@@ -479,17 +481,22 @@
     }
   }
 
+  // Errors about the message itself: resending the same text cannot help.
+  const FINAL_ERRORS = new Set(['message_too_long', 'invalid_message', 'input_error']);
+
   function onErrorFrame(f) {
     const err = f.error || {};
     const cmid = f.client_message_id;
-    if (err.code === 'rate_limited') {
-      const wait = (Number(f.retry_after) || 2) * 1000;
+    if (!FINAL_ERRORS.has(err.code)) {
+      // rate_limited, storage_error, internal_error …: the server may already hold
+      // the message, or will take it later; keep it and resend (deduplicated there).
+      const wait = f.retry_after != null ? Number(f.retry_after) * 1000
+        : Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** Math.min(serverErrors++, 5));
       setTimeout(() => {
         for (const item of readStore().outbox) if (!cmid || item.cmid === cmid) transmit(item);
       }, wait);
       return;
     }
-    // message_too_long, invalid_message: resending cannot help, so the text leaves the outbox.
     if (!cmid) return;
     dropFromOutbox(cmid);
     const el = unconfirmed.get(cmid);
