@@ -61,7 +61,7 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
     # Subscribe before reading the backlog, so nothing stored in between is missed;
     # the writer drops what it has already sent.
     services.bus.subscribe(conversation_id, outbox)
-    writer = asyncio.create_task(_write(websocket, outbox, services, conversation_id, after))
+    writer = asyncio.create_task(_writer(websocket, outbox, services, conversation_id, after))
     try:
         await outbox.put({"type": "ready", "conversation": conversation_json(info)})
         await _backlog(services, conversation_id, after, outbox)
@@ -186,6 +186,26 @@ async def _message(
     for event in (turn.message, *turn.replies):
         await outbox.put({"type": "event", "event": event_json(event)})
     await publish_turn(services, conversation_id, turn)  # other tabs, other workers
+
+
+async def _writer(
+    websocket: WebSocket,
+    outbox: asyncio.Queue[LiveMessage],
+    services: Services,
+    conversation_id: str,
+    after: int,
+) -> None:
+    """Runs _write; if sending fails for good (the store is down while filling a gap),
+    the socket is closed so the widget reconnects and catches up, rather than left
+    open and silent."""
+    try:
+        await _write(websocket, outbox, services, conversation_id, after)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("conversation %s: could not send", conversation_id)
+        with contextlib.suppress(Exception):
+            await websocket.close(CLOSE_SERVER_ERROR)
 
 
 async def _write(
