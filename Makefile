@@ -9,7 +9,7 @@ export FRONTDESK_HOME FRONTDESK_SHARED_DATA
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 MODEL_DIR := $(FRONTDESK_HOME)/models/all-MiniLM-L6-v2-int8
-# Browser tests drive Debian's chromium through Playwright (never `playwright install`).
+# Browser tests drive Debian's chromium through Playwright; no browser is downloaded.
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,4 +1,4 @@
-"""Browser tests: Python Playwright driving Debian's chromium (never `playwright install`)."""
+"""Browser tests: Python Playwright driving Debian's chromium; Playwright downloads no browser."""
 
 from __future__ import annotations
 

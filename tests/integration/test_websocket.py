@@ -40,6 +40,15 @@ def _until_bot_event(ws: WebSocketTestSession) -> list[dict[str, Any]]:
     raise AssertionError(f"no bot event in {frames}")
 
 
+def _posted_elsewhere_arrives(listening: Chat, posting: Chat) -> None:
+    """A turn posted over REST by ``posting`` reaches the socket open for ``listening``."""
+    with _connect(listening) as ws:
+        _hello(ws, listening)
+        posting.say("how much does delivery cost?")
+        events = [ws.receive_json()["event"] for _ in range(2)]
+    assert [(e["seq"], e["source"]) for e in events] == [(1, "customer"), (2, "bot")]
+
+
 def _events(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f["event"] for f in frames if f["type"] == "event"]
 
@@ -103,11 +112,7 @@ def test_a_message_posted_elsewhere_reaches_an_open_socket(
 ) -> None:
     with api(demo_assistant, db_url) as client:
         chat = start(client)
-        with _connect(chat) as ws:
-            _hello(ws, chat)
-            chat.say("how much does delivery cost?")  # another tab, over REST
-            events = [ws.receive_json()["event"] for _ in range(2)]
-        assert [(e["seq"], e["source"]) for e in events] == [(1, "customer"), (2, "bot")]
+        _posted_elsewhere_arrives(chat, chat)  # another tab, over REST
 
 
 def test_a_wrong_token_closes_with_4404_and_no_hello_with_4400(
@@ -162,13 +167,8 @@ def test_two_workers_share_live_events_through_redis(
         api(demo_assistant, db_url, redis_url=url) as one,
         api(demo_assistant, db_url, redis_url=url) as two,
     ):
-        chat = start(one)
-        with _connect(chat) as ws:  # the shopper's socket is held by worker one
-            _hello(ws, chat)
-            elsewhere = Chat(two, chat.id, chat.token)  # an agent tab on worker two
-            elsewhere.say("how much does delivery cost?")
-            events = [ws.receive_json()["event"] for _ in range(2)]
-        assert [(e["seq"], e["source"]) for e in events] == [(1, "customer"), (2, "bot")]
+        chat = start(one)  # the shopper's socket is held by worker one
+        _posted_elsewhere_arrives(chat, Chat(two, chat.id, chat.token))  # a tab on worker two
 
 
 def test_events_arrive_in_order_even_when_one_was_never_published(

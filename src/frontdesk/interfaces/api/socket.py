@@ -61,7 +61,7 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
     # Subscribe before reading the backlog, so nothing stored in between is missed;
     # the writer drops what it has already sent.
     services.bus.subscribe(conversation_id, outbox)
-    writer = asyncio.create_task(_writer(websocket, outbox, services, conversation_id, after))
+    writer = asyncio.create_task(_write(websocket, outbox, services, conversation_id, after))
     try:
         await outbox.put({"type": "ready", "conversation": conversation_json(info)})
         await _backlog(services, conversation_id, after, outbox)
@@ -188,26 +188,6 @@ async def _message(
     await publish_turn(services, conversation_id, turn)  # other tabs, other workers
 
 
-async def _writer(
-    websocket: WebSocket,
-    outbox: asyncio.Queue[LiveMessage],
-    services: Services,
-    conversation_id: str,
-    after: int,
-) -> None:
-    """Runs _write; if sending fails for good (the store is down while filling a gap),
-    the socket is closed so the widget reconnects and catches up, rather than left
-    open and silent."""
-    try:
-        await _write(websocket, outbox, services, conversation_id, after)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("conversation %s: could not send", conversation_id)
-        with contextlib.suppress(Exception):
-            await websocket.close(CLOSE_SERVER_ERROR)
-
-
 async def _write(
     websocket: WebSocket,
     outbox: asyncio.Queue[LiveMessage],
@@ -220,25 +200,45 @@ async def _write(
     one that skips ahead first brings the ones in between from the store, so a
     fan-out message that arrived early, late or never leaves no gap."""
     last = after  # every event up to here has been sent
-    while True:
-        message = await outbox.get()
-        if message.get("type") != "event":
+    try:
+        while True:
+            message = await outbox.get()
+            seq = _event_seq(message)
+            if seq is not None and seq <= last:
+                continue
+            if seq is not None and seq > last + 1:
+                last = await _send_missing(websocket, services, conversation_id, last, seq)
             await websocket.send_json(message)
-            continue
-        event = message["event"]
-        seq = event.get("seq") if isinstance(event, dict) else None
-        if not isinstance(seq, int) or seq <= last:
-            continue
-        if seq > last + 1:
-            missing = await run_in_threadpool(
-                services.chat.history, conversation_id, last, seq - last - 1
-            )
-            for earlier in missing:
-                if last < earlier.seq < seq:
-                    await websocket.send_json({"type": "event", "event": event_json(earlier)})
-                    last = earlier.seq
-        await websocket.send_json(message)
-        last = seq
+            last = last if seq is None else seq
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # Sending failed for good (the store is down while filling a gap): close, so
+        # the widget reconnects and catches up, rather than leave it open and silent.
+        log.exception("conversation %s: could not send", conversation_id)
+        with contextlib.suppress(Exception):
+            await websocket.close(CLOSE_SERVER_ERROR)
+
+
+def _event_seq(message: LiveMessage) -> int | None:
+    """The seq of an event frame; None for other frames (typing, ack …)."""
+    event = message.get("event") if message.get("type") == "event" else None
+    seq = event.get("seq") if isinstance(event, dict) else None
+    return seq if isinstance(seq, int) else None
+
+
+async def _send_missing(
+    websocket: WebSocket, services: Services, conversation_id: str, last: int, before: int
+) -> int:
+    """Send the stored events between ``last`` and ``before``; the new ``last``."""
+    missing = await run_in_threadpool(
+        services.chat.history, conversation_id, last, before - last - 1
+    )
+    for earlier in missing:
+        if last < earlier.seq < before:
+            await websocket.send_json({"type": "event", "event": event_json(earlier)})
+            last = earlier.seq
+    return last
 
 
 async def _receive_text(websocket: WebSocket) -> str | None:
