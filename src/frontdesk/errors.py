@@ -90,3 +90,51 @@ class StorageError(FrontdeskError):
     """The conversation store cannot be reached or is not at the expected schema."""
 
     code = "storage_error"
+
+
+class CrmUnavailableError(FrontdeskError):
+    """The CRM did not answer in time, is failing, or its circuit breaker is open."""
+
+    code = "crm_unavailable"
+
+
+class CrmDataError(FrontdeskError):
+    """The CRM answered with something that is not a valid record; ``detail`` says what."""
+
+    code = "crm_bad_response"
+
+
+class CrmNotFoundError(FrontdeskError):
+    """No such record on this customer's account (whether or not it exists elsewhere)."""
+
+    code = "crm_not_found"
+
+
+class CrmConflictError(FrontdeskError):
+    """The action does not fit the record's state, e.g. cancelling a shipped order."""
+
+    code = "crm_conflict"
+
+
+class WebhookError(FrontdeskError):
+    """A webhook delivery with a bad signature, a stale timestamp or a bad body."""
+
+    code = "webhook_rejected"
+
+
+class WebhookReplayError(FrontdeskError):
+    """A webhook delivery id that was already received."""
+
+    code = "webhook_replayed"
+
+
+class AgentAuthError(FrontdeskError):
+    """A call meant for agents without valid agent credentials."""
+
+    code = "agent_auth_required"
+
+
+class NotConfiguredError(FrontdeskError):
+    """A feature this server was not set up for (e.g. webhooks without a secret)."""
+
+    code = "not_configured"

@@ -10,6 +10,15 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from frontdesk.core.account.model import (
+    Address,
+    ContactUpdate,
+    CrmUpdate,
+    Invoice,
+    Order,
+    Profile,
+    Subscription,
+)
 from frontdesk.core.conversation import (
     ConversationInfo,
     Event,
@@ -99,6 +108,13 @@ class ConversationStore(Protocol):
 
     def get(self, conversation_id: str) -> ConversationInfo | None: ...
 
+    def of_customer(
+        self, customer_id: str, since: float, limit: int = 20
+    ) -> list[ConversationInfo]:
+        """The customer's open (not closed) conversations with activity since ``since``
+        (epoch seconds), most recent first: where news from the CRM should go."""
+        ...
+
     def append(self, conversation_id: str, event: Event) -> Appended:
         """Store ``event`` (its seq is ignored) and return it with its seq.
         Raises NotFoundError for an unknown conversation."""
@@ -142,3 +158,70 @@ class EventBus(Protocol):
     def subscribe(self, conversation_id: str, queue: asyncio.Queue[LiveMessage]) -> None: ...
 
     def unsubscribe(self, conversation_id: str, queue: asyncio.Queue[LiveMessage]) -> None: ...
+
+
+class CustomerDirectory(Protocol):
+    """The shop's CRM. Every read and change names the customer it is for, and an
+    adapter only ever returns that customer's records: an order of somebody else's
+    is as unknown as an order that does not exist.
+
+    Failures raise CrmUnavailableError (down, slow, circuit open), CrmDataError (a
+    malformed answer), CrmNotFoundError (no such record on this account) or
+    CrmConflictError (the change does not fit the record's state).
+    """
+
+    @property
+    def name(self) -> str:
+        """Which CRM, for logs and the ledger ("sql", "http:crm.example.com")."""
+        ...
+
+    def customer(self, customer_id: str) -> Profile | None: ...
+
+    def find_by_email(self, email: str) -> Profile | None:
+        """Case-insensitive."""
+        ...
+
+    def addresses(self, customer_id: str) -> list[Address]:
+        """Saved addresses, the default first."""
+        ...
+
+    def orders(self, customer_id: str, limit: int = 10) -> list[Order]:
+        """The newest ``limit`` orders, newest first, with items and shipment."""
+        ...
+
+    def order(self, customer_id: str, order_id: str) -> Order | None: ...
+
+    def subscription(self, customer_id: str) -> Subscription | None:
+        """The current plan, or None for a customer without one."""
+        ...
+
+    def invoices(self, customer_id: str, limit: int = 10) -> list[Invoice]:
+        """The newest ``limit`` invoices, newest first."""
+        ...
+
+    def update_contact(self, customer_id: str, update: ContactUpdate) -> Profile: ...
+
+    def update_order_address(self, customer_id: str, order_id: str, address: Address) -> Order:
+        """Only while the order is processing; otherwise CrmConflictError."""
+        ...
+
+    def cancel_order(self, customer_id: str, order_id: str) -> Order:
+        """Only while the order is processing; otherwise CrmConflictError."""
+        ...
+
+    def apply_update(self, update: CrmUpdate) -> None:
+        """The shop's CRM says a record changed (a webhook). A directory that keeps its
+        own copy (the embedded SQL CRM) stores it; one that asks the CRM each time
+        has nothing to store."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DeliveryLog(Protocol):
+    """Webhook deliveries already received, so a replayed delivery is refused."""
+
+    def first_time(self, delivery_id: str, kind: str, at: float) -> bool:
+        """Record the delivery; False when its id was recorded before (nothing is
+        changed then). Safe when several workers receive the same id at once."""
+        ...
