@@ -33,6 +33,7 @@ setup: $(VENV)/.installed $(MODEL_DIR)/model.onnx
 
 # The demo shop with the chat widget on http://127.0.0.1:8000/ (SQLite under ./var/).
 run: setup
+	$(BIN)/frontdesk demo seed
 	$(BIN)/frontdesk serve --demo
 
 $(CHROMIUM):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from frontdesk.adapters.storage.migrate import head_revision
+
 FRONTDESK = Path(sys.executable).parent / "frontdesk"
 
 
@@ -26,7 +28,10 @@ def test_db_upgrade_creates_the_store_and_is_idempotent(tmp_path: Path) -> None:
     env = {"FRONTDESK_VAR_DIR": str(tmp_path / "var"), "FRONTDESK_DATABASE_URL": ""}
     first = run("db", "upgrade", env=env)
     assert first.returncode == 0, first.stderr
-    assert "schema 0001" in first.stdout and (tmp_path / "var" / "frontdesk.db").is_file()
+    assert (
+        f"schema {head_revision()}" in first.stdout
+        and (tmp_path / "var" / "frontdesk.db").is_file()
+    )
     assert run("db", "upgrade", env=env).returncode == 0
 
 

@@ -30,7 +30,8 @@ class ConversationRow(Base):
     # The highest seq given out; bumped in the same transaction as the insert, which
     # is what serialises appends to one conversation across workers.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
-    customer_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Indexed: a CRM webhook finds the customer's open conversations by it.
+    customer_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     customer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
 
@@ -60,3 +61,7 @@ class EventRow(Base):
     reply: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     latency_ms: Mapped[float | None] = mapped_column(Double, nullable=True)
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+# The CRM tables share this metadata, so Alembic and the schema test see them too.
+from frontdesk.adapters.storage import crm_tables  # noqa: E402, F401

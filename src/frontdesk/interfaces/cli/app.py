@@ -6,6 +6,7 @@ import typer
 
 from frontdesk.interfaces.cli import (
     answer_cmds,
+    demo_cmds,
     eval_cmd,
     kb_cmds,
     model_cmds,
@@ -28,6 +29,7 @@ serve_cmds.register(app)
 app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export, stats.")
 app.add_typer(serve_cmds.db_app, name="db", help="The conversation store: upgrade.")
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
+app.add_typer(demo_cmds.app, name="demo", help="The demo shop's data: seed.")
 app.add_typer(
     openai_cmds.app,
     name="openai",
