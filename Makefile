@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python bench/intent_bench.py banking77 --out bench/results/banking77.json
 	$(BIN)/python bench/intent_bench.py clinc150 --out bench/results/clinc150.json
 	$(BIN)/python bench/service_bench.py --out bench/results/service.json
+	$(BIN)/python bench/account_bench.py --out bench/results/account.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

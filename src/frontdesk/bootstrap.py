@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.adapters.crm.deliveries import SqlDeliveryLog
+from frontdesk.adapters.crm.factory import build_directory
 from frontdesk.adapters.embeddings.memo import MemoEmbedder
 from frontdesk.adapters.embeddings.onnx_embedder import OnnxEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
@@ -19,6 +21,8 @@ from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.migrate import current_revision, head_revision
 from frontdesk.adapters.storage.store import SqlConversationStore
 from frontdesk.config import Settings, load_settings
+from frontdesk.core.account.desk import AccountDesk
+from frontdesk.core.account.updates import CrmUpdates
 from frontdesk.core.chat import ChatService
 from frontdesk.core.engine import Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
@@ -28,7 +32,7 @@ from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.nlu.intents import IntentDetector
-from frontdesk.core.ports import Embedder, EventBus
+from frontdesk.core.ports import CustomerDirectory, Embedder, EventBus
 from frontdesk.core.rate_limit import RateLimiter
 from frontdesk.errors import ConfigError, ModelError, StorageError
 
@@ -163,6 +167,8 @@ class Services:
     chat: ChatService
     bus: EventBus
     tokens: CustomerTokens
+    directory: CustomerDirectory
+    crm_updates: CrmUpdates
     # Per client address, on starting conversations; None: no limit.
     start_limiter: RateLimiter | None = None
 
@@ -171,6 +177,7 @@ class Services:
 
     async def stop(self) -> None:
         await self.bus.stop()
+        self.directory.close()
         self.store.close()
 
 
@@ -199,6 +206,15 @@ def build_services(
     settings = settings or load_settings()
     assistant = assistant or build_assistant(settings=settings, writer_failure_falls_back=True)
     store = build_store(settings)
+    try:
+        directory = build_directory(settings, store.engine)
+    except BaseException:
+        store.close()
+        raise
+    desk = AccountDesk(directory, return_days=settings.return_days)
+    # The assistant may be shared (tests build one per session): give this worker's
+    # services their own copy that answers account questions from this directory.
+    assistant = assistant.with_account(desk)
     limiter = None
     if settings.rate_limit_per_minute > 0:
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -218,5 +234,7 @@ def build_services(
         chat=ChatService(assistant, store, limiter=limiter),
         bus=build_bus(settings),
         tokens=tokens,
+        directory=directory,
+        crm_updates=CrmUpdates(desk, store, SqlDeliveryLog(store.engine)),
         start_limiter=start_limiter,
     )

@@ -16,6 +16,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from frontdesk.adapters.crm.http_config import (
+    check_header_name,
+    check_http_url,
+    check_paths,
+)
 from frontdesk.errors import ConfigError
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
@@ -87,7 +92,31 @@ class Settings(BaseSettings):
     rate_limit_new_conversations_per_minute: float = Field(default=20.0, ge=0)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
-    @field_validator("identity_secret")
+    # The shop's CRM: "sql" is the embedded one; "http" calls the shop's own REST CRM
+    # (docs/crm-api.md), with an API key or OAuth2 client credentials.
+    crm: Literal["sql", "http"] = "sql"
+    crm_url: str | None = None  # the CRM API's base URL, e.g. https://crm.example.com/api
+    # Path overrides per operation (JSON), e.g. {"order": "/v2/orders/{order_id}"}.
+    crm_paths: dict[str, str] = Field(default_factory=dict)
+    crm_api_key: SecretStr | None = None
+    crm_api_key_header: str = "X-API-Key"  # "Authorization" sends "Bearer <key>"
+    crm_oauth_token_url: str | None = None
+    crm_client_id: str | None = None
+    crm_client_secret: SecretStr | None = None
+    crm_scope: str | None = None
+    # How the client id and secret reach the token endpoint: HTTP Basic or form fields.
+    crm_oauth_client_auth: Literal["basic", "post"] = "basic"
+    # The most one CRM call may take, retries included; a shopper waits no longer.
+    crm_timeout_s: float = Field(default=2.5, gt=0, le=30)
+    # CRM webhooks (POST /webhooks/crm) are signed with this; unset: webhooks are refused.
+    crm_webhook_secret: SecretStr | None = None
+    # The shop's standard return window in days (a plan such as Northwind Plus may give
+    # more): answers about returns name the shopper's own last day from it.
+    return_days: int = Field(default=30, ge=0, le=3650)
+    # Agents' calls (a conversation's CRM ledger) carry this as a bearer token.
+    agent_api_key: SecretStr | None = None
+
+    @field_validator("identity_secret", "crm_webhook_secret", "agent_api_key")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
@@ -129,6 +158,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as http://localhost:11434/v1")
         return value
 
+    @field_validator("crm_url", "crm_oauth_token_url")
+    @classmethod
+    def _crm_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return check_http_url(value)
+
+    @field_validator("crm_api_key_header")
+    @classmethod
+    def _crm_header(cls, value: str) -> str:
+        return check_header_name(value)
+
+    @field_validator("crm_paths")
+    @classmethod
+    def _crm_paths(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_paths(value)
+
     @field_validator("llm_model")
     @classmethod
     def _model_named(cls, value: str) -> str:
@@ -164,6 +210,7 @@ def load_settings() -> Settings:
     except SettingsError as exc:
         # A JSON-valued setting (FRONTDESK_LLM_PRICES) that does not parse lands here.
         raise ConfigError(
-            f"Bad setting: {exc}. FRONTDESK_LLM_PRICES takes JSON such as "
-            '{"my-model": {"input": 0.15, "output": 0.6}} (USD per million tokens).'
+            f"Bad setting: {exc}. JSON settings must be valid JSON: FRONTDESK_LLM_PRICES "
+            'such as {"my-model": {"input": 0.15, "output": 0.6}} (USD per million tokens), '
+            'FRONTDESK_CRM_PATHS such as {"order": "/v2/orders/{order_id}"}.'
         ) from exc

@@ -17,6 +17,8 @@ from frontdesk.core.conversation import (
     ConversationInfo,
     Customer,
     Event,
+    FlowState,
+    LedgerEntry,
     LlmUsage,
     Mode,
     Option,
@@ -89,12 +91,29 @@ def test_a_reply_comes_back_exactly_as_it_was(store: SqlConversationStore) -> No
         intent="check_invoice",
         intent_confidence=0.7,
         llm=LlmUsage("gpt-4o-mini", 10, 5, 0.000123, answered=True),
+        flow=FlowState("account", "confirm_cancel", {"order": "1059"}),
+        ledger=(LedgerEntry("read", "order 1059", ("status", "total"), "sql"),),
     )
     bot = Event(Source.BOT, reply.text, time.time(), reply, 6.5, reply_to=asked.seq)
     stored = store.append(cid, bot).event
     (read,) = store.reply_to(cid, asked.seq)
     assert read == stored
     assert read.reply == reply and read.latency_ms == 6.5
+
+
+def test_a_customers_open_recent_conversations_are_found(store: SqlConversationStore) -> None:
+    alex, sam = Customer("cus_1"), Customer("cus_2")
+    older = _conversation(store, "1" * 32, customer=alex)
+    newer = _conversation(store, "2" * 32, customer=alex)
+    closed = _conversation(store, "3" * 32, customer=alex)
+    _conversation(store, "4" * 32, customer=sam)
+    _conversation(store, "5" * 32)
+    store.append(newer, _said("still there?"))
+    store.set_mode(closed, Mode.CLOSED)
+    found = [info.id for info in store.of_customer("cus_1", since=time.time() - 60)]
+    assert found == [newer, older]
+    assert store.of_customer("cus_1", since=time.time() + 60) == []
+    assert store.of_customer("cus_9", since=0) == []
 
 
 def test_unknown_conversations_are_refused(store: SqlConversationStore) -> None:

@@ -40,6 +40,10 @@ class LiveServer:
         env.pop("FRONTDESK_REDIS_URL", None)
         self.var_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
+            # As `make run` does: the demo CRM, seeded once (a restart keeps it).
+            subprocess.run(
+                [str(FRONTDESK), "demo", "seed"], env=env, stdout=log, stderr=log, check=True
+            )
             self._process = subprocess.Popen(
                 [str(FRONTDESK), "serve", "--demo", "--port", str(self.port)],
                 env=env,

@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from frontdesk.adapters.crm.sql_seed import seed_crm
 from frontdesk.bootstrap import build_services
 from frontdesk.config import Settings
 from frontdesk.core.engine import Assistant
+from frontdesk.demo.crm_seed import demo_crm
 from frontdesk.interfaces.api.app import create_app
 
 SECRET = "s" * 40
@@ -19,10 +21,15 @@ SECRET = "s" * 40
 
 @contextmanager
 def api(
-    assistant: Assistant, db_url: str, *, raise_server_exceptions: bool = True, **settings: Any
+    assistant: Assistant,
+    db_url: str,
+    *,
+    raise_server_exceptions: bool = True,
+    seed: bool = False,
+    **settings: Any,
 ) -> Iterator[TestClient]:
     """A running app (lifespan and all) on ``db_url``; a second one on the same URL is
-    a restarted server."""
+    a restarted server. ``seed`` fills the embedded CRM with the demo shop's data."""
     values: dict[str, Any] = {
         "database_url": db_url,
         "identity_secret": SECRET,
@@ -33,6 +40,8 @@ def api(
         **settings,
     }
     services = build_services(Settings(**values), assistant=assistant)
+    if seed:
+        seed_crm(services.store.engine, demo_crm())
     app = create_app(services=services)
     with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
         yield client

@@ -233,7 +233,7 @@ def test_without_demo_there_is_no_sign_in_and_slash_explains_the_widget(
 def test_a_demo_session_cookie_is_not_a_customer_token(
     demo_assistant: Assistant, db_url: str
 ) -> None:
-    with api(demo_assistant, db_url) as client:
+    with api(demo_assistant, db_url, seed=True) as client:
         client.get("/login", follow_redirects=False)
         session = client.cookies.get("northwind_session")
         assert session

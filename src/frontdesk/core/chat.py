@@ -164,7 +164,11 @@ class ChatService:
         earlier = [
             e for e in self.store.recent(conversation_id, CONTEXT_EVENTS + 1) if e.seq < message.seq
         ][-CONTEXT_EVENTS:]
-        conversation = Conversation(id=conversation_id, mode=mode, events=earlier)
+        info = self.store.get(conversation_id)
+        customer = None if info is None else info.customer
+        conversation = Conversation(
+            id=conversation_id, mode=mode, events=earlier, customer=customer
+        )
         reply = self.assistant.respond(conversation, message.text)
         latency = conversation.events[-1].latency_ms
         event = Event(

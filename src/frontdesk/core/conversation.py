@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,11 @@ class ReplyKind(StrEnum):
     ABSTAIN = "abstain"
     SMALLTALK = "smalltalk"
     PROMPT = "prompt"  # the message was empty: ask the shopper to ask something
+    ACCOUNT = "account"  # from the shopper's own records in the CRM
+    CONFIRM = "confirm"  # an account change waits for the shopper's yes
+    SIGN_IN = "sign_in"  # an account question from a visitor the shop has not vouched for
+    UNAVAILABLE = "unavailable"  # the CRM could not be reached or read: try later, or a person
+    NOTICE = "notice"  # said unprompted: the CRM told us an order shipped, a payment arrived …
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,55 @@ class LlmUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowState:
+    """Where a multi-step exchange stands ("cancel order 1059?" waiting for a yes):
+    kept on the reply that asked, so the next message, in any worker or after a
+    restart, continues it."""
+
+    name: str
+    step: str
+    data: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "step": self.step, "data": dict(self.data)}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> FlowState:
+        data = record.get("data") or {}
+        return cls(
+            str(record["name"]), str(record["step"]), {str(k): str(v) for k, v in data.items()}
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One CRM record the assistant read or changed while making a reply: which record,
+    which of its fields (names only, never values), and through which CRM."""
+
+    action: str  # "read", "changed" or "received" (pushed to us by a CRM webhook)
+    record: str  # "order 1059", "customer cus_1001", "invoice INV-1059" …
+    fields: tuple[str, ...]
+    crm: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "record": self.record,
+            "fields": list(self.fields),
+            "crm": self.crm,
+        }
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> LedgerEntry:
+        return cls(
+            str(record["action"]),
+            str(record["record"]),
+            tuple(str(f) for f in record.get("fields", ())),
+            str(record.get("crm", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the assistant says, and why (entry ids, confidence, notes)."""
 
@@ -76,6 +131,8 @@ class Reply:
     intent: str | None = None  # from a trained model: what the shopper wants to do
     intent_confidence: float = 0.0
     llm: LlmUsage | None = None  # set when a language model wrote (or tried to) the answer
+    flow: FlowState | None = None  # set when the reply asks something the next message answers
+    ledger: tuple[LedgerEntry, ...] = ()  # CRM records read or changed to make this reply
 
     def as_dict(self) -> dict[str, object]:
         record: dict[str, object] = {
@@ -101,6 +158,10 @@ class Reply:
             resolved_query=self.resolved_query,
             intent_confidence=round(self.intent_confidence, 6),
         )
+        if self.flow is not None:
+            record["flow"] = self.flow.as_dict()
+        if self.ledger:
+            record["ledger"] = [entry.as_dict() for entry in self.ledger]
         return record
 
     @classmethod
@@ -119,6 +180,8 @@ class Reply:
             intent=None if not intent else str(intent["name"]),
             intent_confidence=float(record.get("intent_confidence", 0.0)),
             llm=None if not llm else LlmUsage(**llm),
+            flow=None if not record.get("flow") else FlowState.from_dict(record["flow"]),
+            ledger=tuple(LedgerEntry.from_dict(e) for e in record.get("ledger", ())),
         )
 
 
@@ -149,6 +212,8 @@ class Conversation:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     mode: Mode = Mode.BOT
     events: list[Event] = field(default_factory=list)
+    # The shopper the shop vouched for (a signed token); None for an anonymous visitor.
+    customer: Customer | None = None
 
     def append(self, event: Event) -> None:
         self.events.append(event)

@@ -6,11 +6,13 @@ the context of the previous question. Every reply says why: entry ids, confidenc
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import time
 from dataclasses import replace
 
+from frontdesk.core.account.desk import AccountDesk
 from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind
 from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
 from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
@@ -47,8 +49,11 @@ class Assistant:
         intents: IntentDetector | None = None,
         writer: AnswerWriter | None = None,
         writer_failure_falls_back: bool = False,
+        account: AccountDesk | None = None,
     ) -> None:
         self.answerer = answerer
+        # The shopper's own orders, plan and invoices from the CRM; None: FAQ only.
+        self.account = account
         # An optional language model that words `answer` replies from retrieved entries.
         self.writer = writer
         # The CLI stops on a failing language model so the owner sees why; the web
@@ -58,6 +63,13 @@ class Assistant:
         self.max_chars = max_chars
         self.startup_notes = notes
         self._vocabulary = _kb_vocabulary(answerer)
+
+    def with_account(self, account: AccountDesk | None) -> Assistant:
+        """The same assistant (model, index, writer) answering account questions from
+        ``account``'s directory."""
+        twin = copy.copy(self)
+        twin.account = account
+        return twin
 
     def new_conversation(self) -> Conversation:
         return Conversation()
@@ -100,14 +112,42 @@ class Assistant:
         picked = self._picked_option(conversation, text)
         if picked is not None:
             return picked
+        if self.account is not None:
+            step = self.account.continue_flow(conversation, text)
+            if step is not None:
+                return step
         smalltalk = detect_smalltalk(text, self._vocabulary)
         if smalltalk is not None:
             return Reply(ReplyKind.SMALLTALK, smalltalk.reply, notes=notes)
         decision = self._decide_in_context(conversation, text)
+        if self.account is not None:
+            account = self._account_reply(self.account, conversation, text, decision)
+            if account is not None:
+                return account
         reply = self._to_reply(decision, notes)
         if self.writer is not None and reply.kind is ReplyKind.ANSWER:
             reply = self._written(self.writer, text, decision, reply)
+        if self.account is not None and reply.kind is ReplyKind.ANSWER:
+            entry = self.answerer.index.kb.get(decision.entries[0].id)
+            reply = self.account.personalise(conversation, text, reply, entry)
         return reply
+
+    def _account_reply(
+        self, desk: AccountDesk, conversation: Conversation, text: str, decision: Decision
+    ) -> Reply | None:
+        top = decision.entries[0] if decision.entries else None
+        model_intent = None
+        if self.intents is not None:
+            detected = self.intents.detect(text)
+            model_intent = None if detected is None else detected.name
+        answered = decision.kind is ReplyKind.ANSWER
+        intent = desk.route(text, top, answered, model_intent)
+        if intent is None:
+            return None
+        if conversation.customer is None and answered and top is not None and top.intent == intent:
+            return None  # a visitor's "how do I track my order?" gets the FAQ's answer
+        sources = () if top is None or not top.intent else (top.id,)
+        return desk.respond(conversation, text, intent, sources)
 
     def _written(
         self, writer: AnswerWriter, message: str, decision: Decision, extractive: Reply

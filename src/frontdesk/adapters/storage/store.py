@@ -76,6 +76,16 @@ RECENT_EVENTS = (
 FIND_EVENT = select(events).where(
     _OF_CONVERSATION, events.c.client_message_id == bindparam("client_id")
 )
+OF_CUSTOMER = (
+    select(conversations)
+    .where(
+        conversations.c.customer_id == bindparam("customer"),
+        conversations.c.mode != Mode.CLOSED.value,
+        conversations.c.updated_at >= bindparam("since"),
+    )
+    .order_by(conversations.c.updated_at.desc())
+    .limit(bindparam("limit"))
+)
 REPLIES_TO = (
     select(events)
     .where(_OF_CONVERSATION, events.c.reply_to == bindparam("seq"))
@@ -134,6 +144,13 @@ class SqlConversationStore:
         with self._read() as connection:
             row = connection.execute(GET_CONVERSATION, {"cid": conversation_id}).first()
         return None if row is None else _info(row)
+
+    def of_customer(
+        self, customer_id: str, since: float, limit: int = 20
+    ) -> list[ConversationInfo]:
+        params = {"customer": customer_id, "since": since, "limit": limit}
+        with self._read() as connection:
+            return [_info(row) for row in connection.execute(OF_CUSTOMER, params)]
 
     def append(self, conversation_id: str, event: Event) -> Appended:
         try:

@@ -19,7 +19,7 @@ from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.errors import KnowledgeBaseError
 
 FORMATS_HINT = "use a .json, .jsonl or .csv file"
-CSV_COLUMNS = ("question", "answer", "id", "category", "alt_questions")
+CSV_COLUMNS = ("question", "answer", "id", "category", "alt_questions", "intent")
 REQUIRED_COLUMNS = ("question", "answer")
 ALT_SEPARATOR = "|"
 WRITABLE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".csv", ".json"})
@@ -227,7 +227,7 @@ def _csv_columns(path: Path, header: list[str]) -> list[str]:
         raise KnowledgeBaseError(
             f"Knowledge base {path}, line 1: the CSV header lacks the column(s) "
             f"{', '.join(missing)} (found: {', '.join(columns) or 'nothing'}). The first line "
-            f"must name the columns: question,answer[,id,category,alt_questions]."
+            f"must name the columns: question,answer[,id,category,alt_questions,intent]."
         )
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
@@ -301,11 +301,12 @@ def _validate_one(raw: _Raw, problems: _Problems) -> Entry | None:
     answer = _required_text(raw, "answer", problems)
     category = _optional_text(raw, "category", problems)
     alt_questions = _alt_questions(raw, problems)
+    intent = _optional_text(raw, "intent", problems).strip()
     entry_id = _entry_id(raw, problems)
     if len(problems.items) > before:
         return None
     assert question is not None and answer is not None and entry_id is not None
-    return Entry(entry_id, question, answer, category, alt_questions)
+    return Entry(entry_id, question, answer, category, alt_questions, intent)
 
 
 def _required_text(raw: _Raw, name: str, problems: _Problems) -> str | None:
@@ -381,6 +382,8 @@ def _entry_dict(entry: Entry, *, with_id: bool = True) -> dict[str, object]:
         record["category"] = entry.category
     if entry.alt_questions:
         record["alt_questions"] = list(entry.alt_questions)
+    if entry.intent:
+        record["intent"] = entry.intent
     return record
 
 
@@ -416,6 +419,7 @@ def _to_csv(kb: KnowledgeBase, path: Path) -> str:
                 entry.id,
                 entry.category,
                 ALT_SEPARATOR.join(entry.alt_questions),
+                entry.intent,
             ]
         )
     return buffer.getvalue()

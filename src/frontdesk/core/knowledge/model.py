@@ -16,6 +16,9 @@ class Entry:
     category: str = ""
     # Other phrasings of the same question (from a merged duplicate or the KB author).
     alt_questions: tuple[str, ...] = ()
+    # An account question this entry stands for ("track_order" …): a signed-in shopper
+    # asking it gets their own records instead of the general answer.
+    intent: str = ""
 
 
 @dataclass(frozen=True)

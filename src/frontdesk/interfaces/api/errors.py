@@ -16,14 +16,22 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from frontdesk.errors import (
+    AgentAuthError,
     ConfigError,
+    CrmConflictError,
+    CrmDataError,
+    CrmNotFoundError,
+    CrmUnavailableError,
     FrontdeskError,
     IdentityError,
     InputError,
     MessageTooLongError,
+    NotConfiguredError,
     NotFoundError,
     RateLimitedError,
     StorageError,
+    WebhookError,
+    WebhookReplayError,
 )
 
 log = logging.getLogger("frontdesk.api")
@@ -36,6 +44,14 @@ STATUS: dict[type[FrontdeskError], int] = {
     InputError: 422,
     StorageError: 503,
     ConfigError: 500,
+    AgentAuthError: 401,
+    WebhookError: 401,
+    WebhookReplayError: 409,
+    CrmDataError: 422,
+    CrmNotFoundError: 422,
+    CrmConflictError: 409,
+    CrmUnavailableError: 503,
+    NotConfiguredError: 503,
 }
 HTTP_CODES = {
     404: ("not_found", "There is nothing at this address."),
@@ -62,6 +78,8 @@ UNAVAILABLE_TO_SHOPPERS = (
 def public_message(exc: FrontdeskError) -> str:
     """What a shopper may read: the operator's "check FRONTDESK_DATABASE_URL" stays in
     the log."""
+    if isinstance(exc, NotConfiguredError):
+        return exc.message  # says which setting is missing; no internals in it
     return UNAVAILABLE_TO_SHOPPERS if status_of(exc) >= 500 else exc.message
 
 

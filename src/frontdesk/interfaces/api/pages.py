@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from frontdesk.core.conversation import Customer
-from frontdesk.errors import IdentityError
+from frontdesk.errors import IdentityError, NotFoundError
 from frontdesk.interfaces.api.deps import ServicesDep
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -26,8 +27,8 @@ templates = Jinja2Templates(directory=str(WEB / "templates"))
 router = APIRouter(include_in_schema=False)  # the widget: always served
 demo_router = APIRouter(include_in_schema=False)
 
-# The signed-in shopper of the demo (issue 5's CRM seed holds the same customer).
-DEMO_CUSTOMER = Customer("cus_1001", "Alex Morgan", "alex.morgan@example.com")
+# Whom "Sign in (demo)" signs in, unless ?customer= names another demo customer.
+DEMO_CUSTOMER_ID = "cus_1001"
 SESSION_COOKIE = "northwind_session"
 SESSION_PURPOSE = "northwind-demo-session"
 SESSION_S = 8 * 3600
@@ -71,11 +72,22 @@ async def shop(request: Request, services: ServicesDep) -> Response:
 
 
 @demo_router.get("/login")
-async def login(request: Request, services: ServicesDep) -> Response:
+async def login(
+    request: Request, services: ServicesDep, customer: str = DEMO_CUSTOMER_ID
+) -> Response:
+    """Signs in a customer of the demo CRM (`frontdesk demo seed`): Alex Morgan, or
+    whom ``?customer=cus_1002`` names. A real shop's own sign-in does this part."""
     response = RedirectResponse("/", status_code=303)
     sessions = services.tokens.for_purpose(SESSION_PURPOSE)
+    profile = await run_in_threadpool(services.directory.customer, customer[:64])
+    if profile is None:
+        raise NotFoundError(
+            f"No customer {customer[:64]!r} in the demo CRM; run `frontdesk demo seed` "
+            "(make run does) and sign in as cus_1001 to cus_1008."
+        )
     if sessions.enabled:
-        session = sessions.issue(DEMO_CUSTOMER, lifetime_s=SESSION_S, now=time.time())
+        who = Customer(profile.id, profile.name, profile.email)
+        session = sessions.issue(who, lifetime_s=SESSION_S, now=time.time())
         response.set_cookie(
             SESSION_COOKIE, session, max_age=SESSION_S, httponly=True, samesite="lax"
         )

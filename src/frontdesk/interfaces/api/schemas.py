@@ -37,7 +37,18 @@ class IntentOut(BaseModel):
 
 
 class ReplyOut(BaseModel):
-    kind: Literal["answer", "clarify", "abstain", "smalltalk", "prompt"]
+    kind: Literal[
+        "answer",
+        "clarify",
+        "abstain",
+        "smalltalk",
+        "prompt",
+        "account",
+        "confirm",
+        "sign_in",
+        "unavailable",
+        "notice",
+    ]
     text: str
     source_ids: list[str] = Field(description="The knowledge-base entries it came from.")
     confidence: float

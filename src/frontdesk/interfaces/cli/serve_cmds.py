@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = load_settings()
             _check_port(host, port)
-            _identity_secret(settings)
+            _generated_secrets(settings)
             revision = migrate(settings)
         except FrontdeskError as exc:
             fail(exc)
@@ -116,22 +116,38 @@ def _check_port(host: str, port: int) -> None:
             ) from exc
 
 
-def _identity_secret(settings: Settings) -> None:
-    """Without FRONTDESK_IDENTITY_SECRET, make one and keep it in the var directory, so
-    the demo shop can sign in a customer and tokens outlive a restart."""
-    if settings.identity_secret is not None:
-        return
-    path = settings.var_dir / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-        note(
-            f"made a customer-token secret in {path}; give it to your shop backend to sign "
-            "customer tokens, or set FRONTDESK_IDENTITY_SECRET."
-        )
-    os.environ["FRONTDESK_IDENTITY_SECRET"] = path.read_text(encoding="utf-8").strip()
+# Secrets `serve` makes when they are not set, kept in the var directory so they
+# outlive a restart: (setting, file, what it is for).
+GENERATED_SECRETS = (
+    (
+        "identity_secret",
+        SECRET_FILE,
+        "a customer-token secret; give it to your shop backend to sign customer tokens",
+    ),
+    (
+        "crm_webhook_secret",
+        "crm-webhook-secret",
+        "a CRM webhook secret; your CRM signs POST /webhooks/crm deliveries with it",
+    ),
+    ("agent_api_key", "agent-api-key", "an agent API key (Authorization: Bearer <key>)"),
+)
+
+
+def _generated_secrets(settings: Settings) -> None:
+    """Each secret not set in the environment is made once and kept in the var
+    directory, so the demo shop can sign a customer in and tokens, webhooks and agent
+    calls keep working after a restart."""
+    for name, filename, purpose in GENERATED_SECRETS:
+        if getattr(settings, name) is not None:
+            continue
+        path = settings.var_dir / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            note(f"made {purpose} in {path}, or set FRONTDESK_{name.upper()}.")
+        os.environ[f"FRONTDESK_{name.upper()}"] = path.read_text(encoding="utf-8").strip()
 
 
 def _redacted(url: str) -> str:
