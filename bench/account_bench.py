@@ -26,6 +26,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the fake CRM server lives with the tests
 
+from tests.crm_backends import http_crm_settings  # noqa: E402
+from tests.fakes.crm_server import running_crm_server  # noqa: E402
+
 from frontdesk.adapters.crm.sql_seed import seed_crm  # noqa: E402
 from frontdesk.adapters.storage.database import make_engine  # noqa: E402
 from frontdesk.adapters.storage.migrate import upgrade  # noqa: E402
@@ -34,8 +37,6 @@ from frontdesk.config import Settings  # noqa: E402
 from frontdesk.core.conversation import Customer, ReplyKind  # noqa: E402
 from frontdesk.core.engine import Assistant  # noqa: E402
 from frontdesk.demo.crm_seed import demo_crm  # noqa: E402
-from tests.crm_backends import http_crm_settings  # noqa: E402
-from tests.fakes.crm_server import running_crm_server  # noqa: E402
 
 ALEX = Customer("cus_1001", "Alex Morgan", "alex.morgan@example.com")
 QUESTIONS = (
@@ -107,8 +108,10 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for name, row in results.items():
-        print(f"{name:14} p50 {row['p50_ms']:6.2f} ms  p95 {row['p95_ms']:6.2f} ms  "
-              f"({row['turns']} turns, {row['answered_from_crm']:.0%} from the CRM)")
+        print(
+            f"{name:14} p50 {row['p50_ms']:6.2f} ms  p95 {row['p95_ms']:6.2f} ms  "
+            f"({row['turns']} turns, {row['answered_from_crm']:.0%} from the CRM)"
+        )
 
 
 if __name__ == "__main__":

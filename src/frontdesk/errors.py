@@ -138,3 +138,9 @@ class NotConfiguredError(FrontdeskError):
     """A feature this server was not set up for (e.g. webhooks without a secret)."""
 
     code = "not_configured"
+
+
+class CrmOutcomeUnknownError(CrmUnavailableError):
+    """A change was sent but no answer came back: it may or may not have happened."""
+
+    code = "crm_outcome_unknown"

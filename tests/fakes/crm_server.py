@@ -90,6 +90,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     hang_s: float | None = None
+    delay_s: float | None = None  # answer as usual, only this much later
 
     def matches(self, method: str, path: str) -> bool:
         if self.count <= 0 or (self.method and self.method != method):
@@ -185,6 +186,10 @@ class FakeCrm:
         body = json.dumps({"error": {"message": f"Error {status}"}}).encode()
         self._add(Fault(count, path, method, status=status, headers=headers, body=body))
 
+    def slow_next(self, count: int, seconds: float) -> None:
+        """The next ``count`` CRM calls answer correctly, each ``seconds`` late."""
+        self._add(Fault(count, None, None, delay_s=seconds))
+
     def hang_next(self, count: int = 1, seconds: float = 10.0, *, path: str | None = None) -> None:
         self._add(Fault(count, path, None, hang_s=seconds))
 
@@ -243,7 +248,9 @@ class FakeCrm:
         if fault is not None and fault.hang_s is not None:
             self._stopping.wait(min(fault.hang_s, HANG_LIMIT_S))
             return None
-        if fault is not None and fault.status is not None:
+        if fault is not None and fault.delay_s is not None:
+            self._stopping.wait(fault.delay_s)
+        elif fault is not None and fault.status is not None:
             return fault.status, fault.body or b"", fault.headers
         if is_token:
             return self._token(method, headers, body)

@@ -110,6 +110,33 @@ def test_no_keeps_the_order(client: TestClient) -> None:
     assert order is not None and order.status is OrderStatus.PROCESSING
 
 
+def test_only_a_plain_yes_confirms_and_only_for_a_while(client: TestClient) -> None:
+    chat = signed_in(client)
+    reply(chat, "cancel order 1059")
+    for text in ("ok, and what plan am I on?", "yes, but cancel order 1055 instead"):
+        reply(chat, text)
+        reply(chat, "cancel order 1059")  # asked again each time
+    chat_service = services(client).chat
+    real_clock = chat_service._clock
+    chat_service._clock = lambda: real_clock() - 16 * 60  # the question was asked long ago
+    try:
+        reply(chat, "cancel order 1059")
+    finally:
+        chat_service._clock = real_clock
+    late = reply(chat, "yes")
+    assert late["kind"] != "account" or "is cancelled" not in late["text"]
+    order = services(client).directory.order("cus_1001", "1059")
+    assert order is not None and order.status is OrderStatus.PROCESSING
+
+
+def test_a_typed_order_number_picks_from_the_list(client: TestClient) -> None:
+    priya = signed_in(client, Customer("cus_1002", "Priya Shah"))
+    listed = reply(priya, "please cancel my order")
+    assert labels(listed) == ["Order #1060", "Order #1057"]
+    asked = reply(priya, "#1057")
+    assert asked["kind"] == "confirm" and "Order #1057" in asked["text"]
+
+
 def test_a_shipped_order_cannot_be_cancelled_and_the_reply_says_what_can_be_done(
     client: TestClient,
 ) -> None:

@@ -66,6 +66,18 @@ def test_a_hanging_crm_gets_a_plain_answer_and_a_person_within_3_s(
     assert "member of our team" in str(answer["text"])
 
 
+def test_a_slow_crm_costs_the_shopper_at_most_3_s_a_turn_not_per_call(
+    client: TestClient, crm: FakeCrm
+) -> None:
+    chat = _alex(client)
+    # Each call alone is within its own limit, but a cancel reads the order and then
+    # the invoices: the turn's budget runs out before the second one answers.
+    crm.slow_next(count=10, seconds=1.5)
+    answer, took = _timed(chat, "cancel order 1059")
+    assert took < SHOPPER_WAIT_S
+    assert answer["kind"] == "unavailable"
+
+
 def test_a_failing_crm_is_unavailable_and_then_fails_fast(client: TestClient, crm: FakeCrm) -> None:
     chat = _alex(client)
     crm.fail_next(503, count=100)

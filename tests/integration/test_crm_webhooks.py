@@ -109,6 +109,49 @@ def test_a_replayed_delivery_is_refused_and_changes_nothing(
         assert len(chat.events()) == 1  # one notice, not two
 
 
+def test_the_same_signed_body_under_a_new_delivery_id_is_a_replay(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url, seed=True, crm_webhook_secret=WEBHOOK_SECRET) as client:
+        raw = json.dumps(update_to_json(_shipped("dlv-1"))).encode()
+        at = int(time.time())
+        first = client.post(
+            "/webhooks/crm", content=raw, headers=signed_headers(WEBHOOK_SECRET, at, "dlv-1", raw)
+        )
+        assert first.status_code == 200
+        again = client.post(
+            "/webhooks/crm", content=raw, headers=signed_headers(WEBHOOK_SECRET, at, "dlv-2", raw)
+        )
+        assert_error(again, 409, "webhook_replayed")
+
+
+def test_a_delivery_that_failed_to_apply_is_taken_when_retried(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url, seed=True, crm_webhook_secret=WEBHOOK_SECRET) as client:
+        stranger = replace(_shipped("dlv-new").order, customer_id="cus_9999")  # type: ignore[type-var]
+        update = CrmUpdate(UpdateKind.ORDER, "cus_9999", "dlv-new", order=stranger)
+        assert_error(_send(client, update), 422, "crm_not_found")
+        profile = replace(ALEX_PROFILE(), id="cus_9999", email="new.customer@example.com")
+        joined = CrmUpdate(UpdateKind.CUSTOMER, "cus_9999", "dlv-join", profile=profile)
+        assert _send(client, joined).status_code == 200
+        assert _send(client, update).status_code == 200  # the CRM's retry, same id
+
+
+def test_old_or_repeated_order_news_is_not_told_again(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url, seed=True, crm_webhook_secret=WEBHOOK_SECRET) as client:
+        chat = _alex(client)
+        assert _send(client, _shipped("dlv-1")).json()["notified_conversations"] == 1
+        assert _send(client, _shipped("dlv-2")).json()["notified_conversations"] == 0
+        old = replace(_shipped("dlv-3").order, status=OrderStatus.PROCESSING, shipment=None)  # type: ignore[type-var]
+        late = CrmUpdate(UpdateKind.ORDER, "cus_1001", "dlv-3", order=old)
+        assert _send(client, late).json()["notified_conversations"] == 0
+        assert _status(client, "1059") is OrderStatus.SHIPPED
+        assert len(chat.events()) == 1
+
+
 def test_bad_signatures_and_stale_timestamps_are_401_and_nothing_is_applied(
     demo_assistant: Assistant, db_url: str
 ) -> None:

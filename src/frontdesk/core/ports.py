@@ -175,6 +175,12 @@ class CustomerDirectory(Protocol):
         """Which CRM, for logs and the ledger ("sql", "http:crm.example.com")."""
         ...
 
+    @property
+    def keeps_copy(self) -> bool:
+        """True when records live here and webhooks keep them current (the embedded
+        SQL CRM); False when each read asks the shop's CRM."""
+        ...
+
     def customer(self, customer_id: str) -> Profile | None: ...
 
     def find_by_email(self, email: str) -> Profile | None:
@@ -224,4 +230,8 @@ class DeliveryLog(Protocol):
     def first_time(self, delivery_id: str, kind: str, at: float) -> bool:
         """Record the delivery; False when its id was recorded before (nothing is
         changed then). Safe when several workers receive the same id at once."""
+        ...
+
+    def forget(self, delivery_id: str) -> None:
+        """Drop a recorded delivery that could not be applied, so a retry is new."""
         ...

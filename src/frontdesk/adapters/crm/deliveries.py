@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, Table, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.adapters.crm.sql_directory import crm_unavailable, write_lock
@@ -40,6 +40,13 @@ class SqlDeliveryLog:
         except IntegrityError:
             return False
         return True
+
+    def forget(self, delivery_id: str) -> None:
+        """Drop a recorded delivery (it could not be applied), so the sender's retry
+        is taken as new rather than refused as a replay."""
+        key = _key(delivery_id)
+        with _storage_errors(), self._write_lock, self.engine.begin() as connection:
+            connection.execute(delete(deliveries).where(deliveries.c.delivery_id == key))
 
     def close(self) -> None:
         self._write_lock.close()

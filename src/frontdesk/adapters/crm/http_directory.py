@@ -106,6 +106,10 @@ class HttpCustomerDirectory:
         )
 
     @property
+    def keeps_copy(self) -> bool:
+        return False
+
+    @property
     def name(self) -> str:
         return f"http:{self._config.host}"
 

@@ -24,7 +24,8 @@ import httpx
 
 from frontdesk.adapters.crm.circuit import UNAVAILABLE_MESSAGE, CircuitBreaker
 from frontdesk.adapters.crm.http_config import HttpCrmConfig
-from frontdesk.errors import CrmDataError, CrmUnavailableError
+from frontdesk.core.account.budget import remaining
+from frontdesk.errors import CrmDataError, CrmOutcomeUnknownError, CrmUnavailableError
 
 log = logging.getLogger("frontdesk.crm")
 
@@ -142,9 +143,9 @@ class CrmSession:
             else:
                 self._breaker.succeeded()  # it answered: reachable, just not willing
             log.warning("CRM %s failed: %s", label, failure.detail)
-            raise CrmUnavailableError(
-                failure.message, detail=f"{label}: {failure.detail}"
-            ) from None
+            unknown = failure.message == UNKNOWN_OUTCOME_MESSAGE
+            kind = CrmOutcomeUnknownError if unknown else CrmUnavailableError
+            raise kind(failure.message, detail=f"{label}: {failure.detail}") from None
         except CrmDataError:
             self._breaker.succeeded()  # an oversized answer is still an answer
             raise
@@ -157,7 +158,8 @@ class CrmSession:
     # -- the retry loop -----------------------------------------------------------------
 
     def _attempts(self, label: str, method: str, url: str, body: object | None) -> Answer:
-        deadline = Deadline(self._config.deadline_s)
+        # The call's own limit, or less when the turn it belongs to is running out.
+        deadline = Deadline(remaining(self._config.deadline_s))
         attempt, reauthorised = 0, False
         while True:
             attempt += 1

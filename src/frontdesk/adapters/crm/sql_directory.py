@@ -102,6 +102,10 @@ class SqlCustomerDirectory:
         self._write_lock = write_lock(engine)
 
     @property
+    def keeps_copy(self) -> bool:
+        return True
+
+    @property
     def name(self) -> str:
         return "sql"
 

@@ -49,6 +49,9 @@ class VerifiedDelivery:
     delivery_id: str
     timestamp: int
     update: CrmUpdate
+    # What was signed (timestamp and body): the same content under another delivery
+    # id is a replay too, since the id itself is not signed.
+    content_key: str
 
 
 def verify_delivery(
@@ -79,7 +82,9 @@ def verify_delivery(
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CrmDataError("The webhook body is not JSON.", detail=str(exc)) from exc
-    return VerifiedDelivery(delivery_id, timestamp, update_from_json(payload, delivery_id))
+    digest = hashlib.sha256(str(timestamp).encode("ascii") + b"." + body).hexdigest()
+    update = update_from_json(payload, delivery_id)
+    return VerifiedDelivery(delivery_id, timestamp, update, f"content:{digest}")
 
 
 def _timestamp(raw: str | None) -> int:

@@ -8,6 +8,7 @@ moment it is read, whatever field it came in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -42,6 +43,19 @@ def _bad(what: str, field: str, problem: str) -> CrmDataError:
     )
 
 
+def _kind(value: object) -> str:
+    """What a bad value was, never the value: it may be a card number or an address."""
+    return "nothing" if value is None else f"a {type(value).__name__}"
+
+
+# A run of 12–19 digits (spaces or dashes allowed) in free text is a card number.
+_CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){8,15}(\d{4})\b")
+
+
+def _no_card_numbers(text: str | None) -> str | None:
+    return None if text is None else _CARD_NUMBER.sub(r"•••• \1", text)
+
+
 class _Reader:
     """Typed access to one JSON object, naming the field in every error."""
 
@@ -54,7 +68,7 @@ class _Reader:
     def text(self, name: str) -> str:
         value = self.obj.get(name)
         if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-            raise _bad(self.what, name, f"expected a non-empty string, got {value!r:.60}")
+            raise _bad(self.what, name, f"expected a non-empty string, got {_kind(value)}")
         return str(value).strip()
 
     def optional_text(self, name: str) -> str | None:
@@ -63,7 +77,7 @@ class _Reader:
     def pence(self, name: str) -> int:
         value = self.obj.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _bad(self.what, name, f"expected integer minor units (pence), got {value!r:.60}")
+            raise _bad(self.what, name, f"expected integer minor units (pence), got {_kind(value)}")
         return value
 
     def integer(self, name: str, default: int) -> int:
@@ -74,9 +88,9 @@ class _Reader:
         try:
             value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
-            raise _bad(self.what, name, f"expected an ISO 8601 time, got {raw!r:.60}") from None
+            raise _bad(self.what, name, "expected an ISO 8601 time") from None
         if value.tzinfo is None:
-            raise _bad(self.what, name, f"the time {raw!r:.60} has no timezone")
+            raise _bad(self.what, name, "the time has no timezone")
         return value.astimezone(UTC)
 
     def optional_moment(self, name: str) -> datetime | None:
@@ -87,7 +101,7 @@ class _Reader:
         try:
             return date.fromisoformat(raw[:10])
         except ValueError:
-            raise _bad(self.what, name, f"expected a date (YYYY-MM-DD), got {raw!r:.60}") from None
+            raise _bad(self.what, name, "expected a date (YYYY-MM-DD)") from None
 
     def optional_day(self, name: str) -> date | None:
         return None if self.obj.get(name) in (None, "") else self.day(name)
@@ -98,7 +112,7 @@ class _Reader:
             return kind(raw.lower())
         except ValueError:
             known = ", ".join(k.value for k in kind)
-            raise _bad(self.what, name, f"{raw!r:.60} is not one of {known}") from None
+            raise _bad(self.what, name, f"not one of {known}") from None
 
     def child(self, name: str) -> _Reader:
         return _Reader(f"{self.what}.{name}", self.obj.get(name))
@@ -184,7 +198,11 @@ def subscription_from_json(value: object) -> Subscription:
 def invoice_from_json(value: object) -> Invoice:
     r = _Reader("invoice", value)
     # Whatever the CRM calls the card field, only its last four digits are kept.
-    card = r.obj.get("card_last4") or r.obj.get("card_number") or r.obj.get("card")
+    card = r.obj.get("card_last4") or r.obj.get("card_number")
+    if isinstance(r.obj.get("card"), Mapping):  # {"last4": …, "exp_year": …}
+        card = card or r.obj["card"].get("last4")
+    elif isinstance(r.obj.get("card"), str):
+        card = card or r.obj["card"]
     return Invoice(
         id=r.text("id"),
         customer_id=r.text("customer_id"),
@@ -192,7 +210,7 @@ def invoice_from_json(value: object) -> Invoice:
         amount=r.pence("amount"),
         status=r.choice("status", InvoiceStatus),
         order_id=None if r.optional_text("order_id") is None else r.text("order_id").lstrip("#"),
-        payment_method=r.optional_text("payment_method"),
+        payment_method=_no_card_numbers(r.optional_text("payment_method")),
         card_last4=last_four(str(card)) if card else None,
         paid_at=r.optional_moment("paid_at"),
     )

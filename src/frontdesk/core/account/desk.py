@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from frontdesk.core.account.budget import turn_budget
 from frontdesk.core.account.intents import (
     AccountIntent,
     account_intent,
@@ -45,10 +46,12 @@ from frontdesk.core.account.wording import (
 )
 from frontdesk.core.conversation import (
     Conversation,
+    Event,
     FlowState,
     Option,
     Reply,
     ReplyKind,
+    Source,
 )
 from frontdesk.core.knowledge.model import Entry
 from frontdesk.core.nlu.entities import is_no, is_yes, order_numbers, postcode_in
@@ -58,6 +61,7 @@ from frontdesk.errors import (
     CrmConflictError,
     CrmDataError,
     CrmNotFoundError,
+    CrmOutcomeUnknownError,
     CrmUnavailableError,
 )
 
@@ -68,6 +72,8 @@ PICK_ORDER, CONFIRM_CANCEL = "pick_order", "confirm_cancel"
 PICK_ADDRESS, CONFIRM_ADDRESS = "pick_address", "confirm_address"
 YES, NO, NEW_ADDRESS = "yes", "no", "address:new"
 RECENT_ORDERS = 3
+# A question waiting for a yes (or a pick) lapses after this long.
+FLOW_TTL_S = 15 * 60
 UNAVAILABLE_TEXT = (
     "I can't reach your account details right now, sorry. Please try again in a few "
     "minutes, or I can put you in touch with a member of our team."
@@ -152,11 +158,14 @@ class AccountDesk:
     def continue_flow(self, conversation: Conversation, text: str) -> Reply | None:
         """The next step of a pending exchange, or None when ``text`` does not answer
         it (a new question then starts afresh, and the pending change is dropped)."""
-        last = conversation.last_bot_reply()
+        asked = _last_bot_event(conversation)
+        last = None if asked is None else asked.reply
         state = None if last is None else last.flow
         if state is None or state.name != FLOW or conversation.customer is None:
             return None
-        assert last is not None
+        assert asked is not None and last is not None
+        if self._clock().timestamp() - asked.at > FLOW_TTL_S:
+            return None  # a "yes" long after the question confirms nothing
         step = {
             PICK_ORDER: self._picked_order,
             CONFIRM_CANCEL: self._confirmed_cancel,
@@ -183,11 +192,12 @@ class AccountDesk:
             return reply
         crm = RecordingDirectory(self.directory)
         try:
-            line = self._return_window_line(crm, conversation.customer.id)
+            with turn_budget():
+                line = self._return_window_line(crm, conversation.customer.id)
         except (CrmUnavailableError, CrmDataError) as exc:
             # The general answer still helps; the personal line is a bonus.
             log.warning("return window not added: %s (%s)", exc.message, exc.detail)
-            return reply
+            return replace(reply, ledger=(*reply.ledger, *crm.entries))
         if line is None:
             return replace(reply, ledger=(*reply.ledger, *crm.entries))
         return replace(reply, text=f"{reply.text}\n\n{line}", ledger=(*reply.ledger, *crm.entries))
@@ -211,7 +221,12 @@ class AccountDesk:
         replies: the shopper hears what happened and what they can do."""
         crm = RecordingDirectory(self.directory)
         try:
-            reply = action(crm, customer_id)
+            with turn_budget():
+                reply = action(crm, customer_id)
+        except CrmOutcomeUnknownError as exc:
+            # The change may have happened: say so rather than "try again".
+            log.warning("CRM change with no answer: %s", exc.detail)
+            reply = Reply(ReplyKind.UNAVAILABLE, exc.message, notes=("crm_outcome_unknown",))
         except CrmUnavailableError as exc:
             log.warning("CRM unavailable: %s", exc.detail or exc.message)
             reply = Reply(ReplyKind.UNAVAILABLE, UNAVAILABLE_TEXT, notes=("crm_unavailable",))
@@ -456,7 +471,7 @@ class AccountDesk:
         numbers = order_numbers(text)
         if chosen is not None and chosen.id.startswith("order:"):
             numbers = [chosen.id.removeprefix("order:")]
-        elif detect_account_intent(text) not in (None, intent):
+        elif not _just_a_number(text) and detect_account_intent(text) not in (None, intent):
             return None  # "cancel order 1059" after a list of orders asks something new
         if not numbers:
             return None
@@ -563,6 +578,21 @@ class AccountDesk:
 
 
 # -- helpers -------------------------------------------------------------------------
+
+
+def _last_bot_event(conversation: Conversation) -> Event | None:
+    for event in reversed(conversation.events):
+        if event.source is Source.BOT and event.reply is not None:
+            return event
+    return None
+
+
+def _just_a_number(text: str) -> bool:
+    """ "1057", "#1057", "order 1057": a pick from a list, whatever the list was for."""
+    return (
+        re.fullmatch(r"\s*(?:order\s*)?(?:no\.?|number)?\s*#?\s*\d+\s*[.!?]?\s*", text, re.I)
+        is not None
+    )
 
 
 def _option_chosen(options: tuple[Option, ...], text: str) -> Option | None:

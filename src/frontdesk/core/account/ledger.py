@@ -69,6 +69,10 @@ class RecordingDirectory:
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def keeps_copy(self) -> bool:
+        return self.inner.keeps_copy
+
     def _note(self, action: str, record: object, only: tuple[str, ...] | None = None) -> None:
         names = field_names(record) if only is None else only
         entry = LedgerEntry(action, record_name(record), names, self.inner.name)

@@ -15,9 +15,13 @@ EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Z
 # UK postcodes (the shop delivers in the UK): "BS6 5JT", "bs65jt", "M19 2LL".
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
 
+# A yes or a no is the whole message: "ok, and what plan am I on?" or "yes, but cancel
+# 1060 instead" must not confirm a pending change.
 _YES = re.compile(
-    r"^(?:yes|yeah|yep|yup|y|sure|ok(?:ay)?|please do|do it|go ahead|confirm(?:ed)?|"
-    r"correct|that's right|that is right|absolutely|definitely)\b",
+    r"^(?:yes|yeah|yep|yup|y|sure|ok|okay|please|please do|do it|go ahead|confirm|"
+    r"confirmed|correct|that's right|absolutely|definitely)"
+    r"(?:[,!. ]+(?:please|thanks|thank you|go ahead|do it|cancel it|send it there|"
+    r"please do|that's fine))*[.! ]*$",
     re.IGNORECASE,
 )
 _NO = re.compile(
@@ -50,7 +54,7 @@ def postcode_in(text: str) -> str | None:
 
 
 def is_yes(text: str) -> bool:
-    return bool(_YES.match(text.strip())) and not is_no(text)
+    return bool(_YES.match(text.strip()))
 
 
 def is_no(text: str) -> bool:

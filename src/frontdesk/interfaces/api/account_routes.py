@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -52,7 +53,9 @@ async def crm_webhook(request: Request, services: ServicesDep) -> dict[str, obje
     except CrmDataError as exc:
         # The sender proved who it is; it may read what was wrong with its body.
         raise InputError(f"The webhook body is not a valid update: {exc.detail}") from exc
-    notified = await run_in_threadpool(services.crm_updates.receive, delivery.update)
+    notified = await run_in_threadpool(
+        partial(services.crm_updates.receive, content_key=delivery.content_key), delivery.update
+    )
     await _publish(services, notified)
     return {
         "delivery": delivery.delivery_id,

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from frontdesk.core.conversation import Customer
+from frontdesk.demo.crm_seed import CUSTOMERS
 from frontdesk.errors import IdentityError, NotFoundError
 from frontdesk.interfaces.api.deps import ServicesDep
 
@@ -29,6 +30,7 @@ demo_router = APIRouter(include_in_schema=False)
 
 # Whom "Sign in (demo)" signs in, unless ?customer= names another demo customer.
 DEMO_CUSTOMER_ID = "cus_1001"
+DEMO_CUSTOMER_IDS = frozenset(c.profile.id for c in CUSTOMERS)
 SESSION_COOKIE = "northwind_session"
 SESSION_PURPOSE = "northwind-demo-session"
 SESSION_S = 8 * 3600
@@ -79,10 +81,13 @@ async def login(
     whom ``?customer=cus_1002`` names. A real shop's own sign-in does this part."""
     response = RedirectResponse("/", status_code=303)
     sessions = services.tokens.for_purpose(SESSION_PURPOSE)
-    profile = await run_in_threadpool(services.directory.customer, customer[:64])
+    # Only the demo's own customers: with a real CRM behind it, the open sign-in
+    # must not become a way into a real customer's account.
+    known = customer in DEMO_CUSTOMER_IDS
+    profile = await run_in_threadpool(services.directory.customer, customer) if known else None
     if profile is None:
         raise NotFoundError(
-            f"No customer {customer[:64]!r} in the demo CRM; run `frontdesk demo seed` "
+            f"No demo customer {customer[:64]!r} in the CRM; run `frontdesk demo seed` "
             "(make run does) and sign in as cus_1001 to cus_1008."
         )
     if sessions.enabled:

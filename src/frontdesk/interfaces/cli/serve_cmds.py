@@ -127,17 +127,21 @@ GENERATED_SECRETS = (
     (
         "crm_webhook_secret",
         "crm-webhook-secret",
-        "a CRM webhook secret; your CRM signs POST /webhooks/crm deliveries with it",
+        "a CRM webhook secret; `frontdesk demo ship` signs its webhooks with it",
     ),
     ("agent_api_key", "agent-api-key", "an agent API key (Authorization: Bearer <key>)"),
 )
+# A real shop turns webhooks and the agent API on by setting their secrets itself.
+DEMO_ONLY = frozenset({"crm_webhook_secret", "agent_api_key"})
 
 
 def _generated_secrets(settings: Settings) -> None:
     """Each secret not set in the environment is made once and kept in the var
-    directory, so the demo shop can sign a customer in and tokens, webhooks and agent
-    calls keep working after a restart."""
+    directory, so tokens keep working after a restart. Webhook and agent secrets
+    are made for the demo only: elsewhere, unset, those endpoints stay off (503)."""
     for name, filename, purpose in GENERATED_SECRETS:
+        if name in DEMO_ONLY and not settings.demo:
+            continue
         if getattr(settings, name) is not None:
             continue
         path = settings.var_dir / filename
