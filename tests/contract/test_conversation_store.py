@@ -53,6 +53,10 @@ def test_a_conversation_keeps_who_it_belongs_to(store: SqlConversationStore) -> 
     cid = _conversation(store, customer=customer)
     info = store.get(cid)
     assert info is not None and info.customer == customer and info.mode is Mode.BOT
+    # An append says whose conversation it is, so a turn needs no second read.
+    assert store.append(cid, _said("hi", "m-1")).customer == customer
+    assert store.append(cid, _said("hi", "m-1")).customer == customer  # a resend too
+    assert store.append(_conversation(store, "c" * 32), _said("hi")).customer is None
     assert store.get("b" * 32) is None
 
 

@@ -116,7 +116,7 @@ class ChatService:
                 # Stored, but the process stopped before answering: answer it now.
             if stored.mode is not Mode.BOT:
                 return Turn(stored.event, (), duplicate)
-            reply = self._answer(conversation_id, stored.mode, stored.event)
+            reply = self._answer(conversation_id, stored)
             return Turn(stored.event, (reply,), duplicate)
 
     # -- steps -------------------------------------------------------------------------
@@ -148,8 +148,9 @@ class ChatService:
             earlier = self.store.find(conversation_id, client_message_id)
             if earlier is not None:
                 info = self.store.get(conversation_id)
-                mode = info.mode if info is not None else Mode.CLOSED
-                return Appended(earlier, created=False, mode=mode)
+                if info is None:
+                    return Appended(earlier, created=False, mode=Mode.CLOSED)
+                return Appended(earlier, created=False, mode=info.mode, customer=info.customer)
         if self.limiter is not None:
             wait = self.limiter.take(conversation_id)
             if wait > 0:
@@ -160,15 +161,12 @@ class ChatService:
         event = Event(Source.CUSTOMER, text, self._clock(), client_message_id=client_message_id)
         return self.store.append(conversation_id, event)
 
-    def _answer(self, conversation_id: str, mode: Mode, message: Event) -> Event:
+    def _answer(self, conversation_id: str, stored: Appended) -> Event:
+        message = stored.event
         earlier = [
             e for e in self.store.recent(conversation_id, CONTEXT_EVENTS + 1) if e.seq < message.seq
         ][-CONTEXT_EVENTS:]
-        info = self.store.get(conversation_id)
-        customer = None if info is None else info.customer
-        conversation = Conversation(
-            id=conversation_id, mode=mode, events=earlier, customer=customer
-        )
+        conversation = Conversation(conversation_id, stored.mode, earlier, stored.customer)
         reply = self.assistant.respond(conversation, message.text)
         latency = conversation.events[-1].latency_ms
         event = Event(

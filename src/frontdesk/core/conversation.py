@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -43,6 +44,20 @@ class Option:
 
     id: str
     label: str
+
+
+_OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
+
+
+def option_named(options: tuple[Option, ...], text: str) -> Option | None:
+    """The option a reply means: "2" is the second; its label is what the widget sends
+    when the shopper clicks a quick reply."""
+    match = _OPTION_NUMBER.match(text)
+    if match is not None:
+        number = int(match.group(1))
+        return options[number - 1] if number <= len(options) else None
+    wanted = text.strip().casefold()
+    return next((o for o in options if o.label.strip().casefold() == wanted), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +243,15 @@ class Conversation:
         self.append(event)
         return event
 
-    def last_bot_reply(self) -> Reply | None:
+    def last_bot_event(self) -> Event | None:
         for event in reversed(self.events):
             if event.source is Source.BOT and event.reply is not None:
-                return event.reply
+                return event
         return None
+
+    def last_bot_reply(self) -> Reply | None:
+        event = self.last_bot_event()
+        return None if event is None else event.reply
 
 
 @dataclass(frozen=True, slots=True)

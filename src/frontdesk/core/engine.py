@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import time
 from dataclasses import replace
 
 from frontdesk.core.account.desk import AccountDesk
-from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind
+from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind, option_named
 from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
 from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
 from frontdesk.core.nlu.intents import IntentDetector
@@ -36,7 +35,6 @@ CLARIFY_TEXT = "I want to get this right. Which of these do you mean?"
 STRONG_FOLLOW_UP = 0.5
 # A weaker follow-up with this many content words of its own is read on its own.
 OWN_TOPIC_WORDS = 6
-_OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
 
 
 class Assistant:
@@ -199,7 +197,7 @@ class Assistant:
         last = conversation.last_bot_reply()
         if last is None or last.kind is not ReplyKind.CLARIFY:
             return None
-        option = _option_named(last.options, text)
+        option = option_named(last.options, text)
         if option is None:
             return None
         entry = self.answerer.index.kb.get(option.id)
@@ -241,15 +239,6 @@ def _brings_own_topic(text: str, strength: float) -> bool:
     wrong answers 0.070 → 0.060; Kaggle dev dialogues unchanged at 0.478, one wrong
     answer fewer) and saves a second model run: 10.4 → 7.7 ms a turn."""
     return strength < STRONG_FOLLOW_UP and len(content_words(text)) >= OWN_TOPIC_WORDS
-
-
-def _option_named(options: tuple[Option, ...], text: str) -> Option | None:
-    match = _OPTION_NUMBER.match(text)
-    if match is not None:
-        number = int(match.group(1))
-        return options[number - 1] if number <= len(options) else None
-    wanted = text.strip().casefold()
-    return next((o for o in options if o.label.strip().casefold() == wanted), None)
 
 
 def _repeats_last_answer(conversation: Conversation, decision: Decision) -> bool:

@@ -21,6 +21,7 @@ from frontdesk.core.account.model import (
 )
 from frontdesk.core.conversation import (
     ConversationInfo,
+    Customer,
     Event,
     LlmUsage,
     Mode,
@@ -89,11 +90,12 @@ class AnswerWriter(Protocol):
 class Appended:
     """The stored event, and whether it was stored just now (False: the same
     client_message_id was already there, and ``event`` is the earlier copy), with
-    the conversation's mode as the append found it."""
+    the conversation's mode and customer as the append found them."""
 
     event: Event
     created: bool
     mode: Mode
+    customer: Customer | None = None
 
 
 class ConversationStore(Protocol):

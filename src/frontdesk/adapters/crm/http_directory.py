@@ -30,6 +30,7 @@ from frontdesk.adapters.crm.circuit import CircuitBreaker, CircuitState
 from frontdesk.adapters.crm.http_auth import authenticator
 from frontdesk.adapters.crm.http_config import ApiKeyAuth, HttpCrmConfig
 from frontdesk.adapters.crm.http_session import Answer, CrmSession
+from frontdesk.core.account.checks import checked_address, checked_contact
 from frontdesk.core.account.model import (
     Address,
     ContactUpdate,
@@ -39,7 +40,6 @@ from frontdesk.core.account.model import (
     Profile,
     Subscription,
 )
-from frontdesk.core.nlu.entities import EMAIL
 from frontdesk.errors import CrmConflictError, CrmDataError, CrmNotFoundError
 
 __all__ = ["HttpCrmConfig", "HttpCustomerDirectory"]
@@ -69,9 +69,6 @@ _REFUSED = {
     "cancel_order": "The shop's system couldn't cancel that order.",
 }
 # The embedded CRM's rules for contact details (sql_directory.py), kept in step.
-MAX_EMAIL = 320
-MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15  # E.164 allows at most 15
-_PHONE_CHARS = set("0123456789+-(). ")
 _MESSAGE_CHARS = 200
 _NOT_PLAIN = set("<>{}[]\\`")
 
@@ -191,7 +188,7 @@ class HttpCustomerDirectory:
         return profile
 
     def update_order_address(self, customer_id: str, order_id: str, address: Address) -> Order:
-        change = {"shipping_address": wire.address_to_json(_checked_address(address))}
+        change = {"shipping_address": wire.address_to_json(checked_address(address))}
         return self._order_write("update_order_address", customer_id, order_id, change)
 
     def cancel_order(self, customer_id: str, order_id: str) -> Order:
@@ -323,38 +320,9 @@ class HttpCustomerDirectory:
 
 
 def _contact_change(update: ContactUpdate) -> dict[str, str]:
-    """The fields to send, checked as the embedded CRM checks them, so a shopper hears
-    the same answer whichever CRM the shop runs (and the CRM never sees junk)."""
-    change: dict[str, str] = {}
-    if update.email is not None:
-        email = update.email.strip()
-        if len(email) > MAX_EMAIL or EMAIL.fullmatch(email) is None:
-            raise CrmConflictError(
-                "That doesn't look like an email address. Please check it and try again."
-            )
-        change["email"] = email
-    if update.phone is not None:
-        phone = " ".join(update.phone.split())
-        digits = sum(c.isdigit() for c in phone)
-        if not set(phone) <= _PHONE_CHARS or not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
-            raise CrmConflictError(
-                "That doesn't look like a phone number. Please check it and try again."
-            )
-        change["phone"] = phone
-    return change
-
-
-def _checked_address(address: Address) -> Address:
-    required = (
-        ("the first line", address.line1),
-        ("the town or city", address.city),
-        ("the postcode", address.postcode),
-        ("the country", address.country),
-    )
-    for what, value in required:
-        if not value or not value.strip():
-            raise CrmConflictError(f"The new address is missing {what}.")
-    return address
+    checked = checked_contact(update)
+    change = {"email": checked.email, "phone": checked.phone}
+    return {field: value for field, value in change.items() if value is not None}
 
 
 def _quote(value: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,6 +39,7 @@ from frontdesk.adapters.storage.crm_tables import (
     CrmSubscriptionRow,
 )
 from frontdesk.adapters.storage.store import SqliteWriteLock
+from frontdesk.core.account.checks import checked_address, checked_contact
 from frontdesk.core.account.model import (
     Address,
     ContactUpdate,
@@ -55,7 +56,6 @@ from frontdesk.core.account.model import (
     UpdateKind,
     last_four,
 )
-from frontdesk.core.nlu.entities import EMAIL
 from frontdesk.errors import (
     CrmConflictError,
     CrmDataError,
@@ -82,9 +82,6 @@ _PAST_PROCESSING = {
     OrderStatus.DELIVERED: "has already been delivered",
     OrderStatus.CANCELLED: "has been cancelled",
 }
-MAX_EMAIL = 320
-MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 15  # E.164 allows at most 15
-_PHONE_CHARS = set("0123456789+-(). ")
 
 
 def _utc_now() -> datetime:
@@ -191,7 +188,7 @@ class SqlCustomerDirectory:
         return _profile(row)
 
     def update_order_address(self, customer_id: str, order_id: str, address: Address) -> Order:
-        values = {**_shipping_values(_checked_address(address)), "updated_at": self._now()}
+        values = {**_shipping_values(checked_address(address)), "updated_at": self._now()}
         return self._change_processing_order(
             customer_id, order_id, values, "its delivery address can't be changed"
         )
@@ -623,40 +620,13 @@ def _carried(update: CrmUpdate, record: Profile | Order | Invoice | None) -> Any
 
 
 def _contact_values(update: ContactUpdate) -> Values:
+    checked = checked_contact(update)
     values: Values = {}
-    if update.email is not None:
-        email = update.email.strip()
-        if len(email) > MAX_EMAIL or EMAIL.fullmatch(email) is None:
-            raise CrmConflictError(
-                "That doesn't look like an email address. Please check it and try again."
-            )
-        values.update(email=email, email_key=email_key(email))
-    if update.phone is not None:
-        values["phone"] = _checked_phone(update.phone)
+    if checked.email is not None:
+        values.update(email=checked.email, email_key=email_key(checked.email))
+    if checked.phone is not None:
+        values["phone"] = checked.phone
     return values
-
-
-def _checked_phone(phone: str) -> str:
-    phone = " ".join(phone.split())
-    digits = sum(c.isdigit() for c in phone)
-    if not set(phone) <= _PHONE_CHARS or not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
-        raise CrmConflictError(
-            "That doesn't look like a phone number. Please check it and try again."
-        )
-    return phone
-
-
-def _checked_address(address: Address) -> Address:
-    required: Iterable[tuple[str, str]] = (
-        ("the first line", address.line1),
-        ("the town or city", address.city),
-        ("the postcode", address.postcode),
-        ("the country", address.country),
-    )
-    for what, value in required:
-        if not value or not value.strip():
-            raise CrmConflictError(f"The new address is missing {what}.")
-    return address
 
 
 def _shipping_values(address: Address) -> Values:

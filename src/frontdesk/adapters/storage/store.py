@@ -60,7 +60,13 @@ NEXT_SEQ = (
     update(conversations)
     .where(conversations.c.id == bindparam("cid"))
     .values(last_seq=conversations.c.last_seq + 1, updated_at=bindparam("now"))
-    .returning(conversations.c.last_seq, conversations.c.mode)
+    .returning(
+        conversations.c.last_seq,
+        conversations.c.mode,
+        conversations.c.customer_id,
+        conversations.c.customer_name,
+        conversations.c.customer_email,
+    )
 )
 INSERT_EVENT = insert(events)
 _OF_CONVERSATION = events.c.conversation_id == bindparam("cid")
@@ -163,9 +169,10 @@ class SqlConversationStore:
                 ).first()
                 if taken is None:
                     raise NotFoundError(f"No conversation {conversation_id}.")
-                seq, mode = taken
+                seq, mode, customer_id, name, email = taken
                 connection.execute(INSERT_EVENT, _values(conversation_id, seq, event))
-            return Appended(replace(event, seq=seq), created=True, mode=Mode(mode))
+            customer = None if customer_id is None else Customer(customer_id, name, email)
+            return Appended(replace(event, seq=seq), True, Mode(mode), customer)
         except IntegrityError:
             # The client id is already stored: a resend. The seq bump rolled back too.
             if event.client_message_id is None:
@@ -174,7 +181,7 @@ class SqlConversationStore:
             info = self.get(conversation_id)
             if stored is None or info is None:
                 raise
-            return Appended(stored, created=False, mode=info.mode)
+            return Appended(stored, created=False, mode=info.mode, customer=info.customer)
 
     def events(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         params = {"cid": conversation_id, "after": after, "limit": limit}

@@ -46,12 +46,11 @@ from frontdesk.core.account.wording import (
 )
 from frontdesk.core.conversation import (
     Conversation,
-    Event,
     FlowState,
     Option,
     Reply,
     ReplyKind,
-    Source,
+    option_named,
 )
 from frontdesk.core.knowledge.model import Entry
 from frontdesk.core.nlu.entities import is_no, is_yes, order_numbers, postcode_in
@@ -89,7 +88,6 @@ SIGN_IN_TEXT = (
 )
 SIGN_IN_HINT = "If you sign in to your account on this site, I can look at your own orders here."
 LEFT_AS_IS = "OK, I've left order #{order} as it is. Anything else I can help with?"
-_OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
 _RETURN_WORDS = frozenset({"return", "returns", "returning", "returned", "refund", "exchange"})
 
 Action = Callable[[RecordingDirectory, str], Reply]
@@ -158,7 +156,7 @@ class AccountDesk:
     def continue_flow(self, conversation: Conversation, text: str) -> Reply | None:
         """The next step of a pending exchange, or None when ``text`` does not answer
         it (a new question then starts afresh, and the pending change is dropped)."""
-        asked = _last_bot_event(conversation)
+        asked = conversation.last_bot_event()
         last = None if asked is None else asked.reply
         state = None if last is None else last.flow
         if state is None or state.name != FLOW or conversation.customer is None:
@@ -174,7 +172,7 @@ class AccountDesk:
         }.get(state.step)
         if step is None:
             return None
-        chosen = _option_chosen(last.options, text)
+        chosen = option_named(last.options, text)
         return step(conversation.customer.id, state, text, chosen)
 
     def personalise(
@@ -376,23 +374,18 @@ class AccountDesk:
     def _confirmed_cancel(
         self, cid: str, state: FlowState, text: str, chosen: Option | None
     ) -> Reply | None:
-        order_id = state.data["order"]
+        return self._if_confirmed(cid, state, text, chosen, _cancel(state.data["order"]))
+
+    def _if_confirmed(
+        self, cid: str, state: FlowState, text: str, chosen: Option | None, change: Action
+    ) -> Reply | None:
+        """Make the change on a yes, leave the order be on a no; anything else is a
+        new message (None) and the change is dropped."""
         if _said_no(text, chosen):
-            return Reply(ReplyKind.ACCOUNT, LEFT_AS_IS.format(order=order_id))
+            return Reply(ReplyKind.ACCOUNT, LEFT_AS_IS.format(order=state.data["order"]))
         if not _said_yes(text, chosen):
             return None
-
-        def cancel(crm: RecordingDirectory, cid: str) -> Reply:
-            order = crm.cancel_order(cid, order_id)
-            return Reply(
-                ReplyKind.ACCOUNT,
-                f"Done: order #{order.id} is cancelled. The refund of {money(order.total)} "
-                "is on its way to your original payment method; banks usually take 3–5 "
-                "working days to show it.",
-                notes=("order_cancelled",),
-            )
-
-        return self._run(cid, cancel)
+        return self._run(cid, change)
 
     def _ask_address(self, crm: RecordingDirectory, cid: str, order: Order) -> Reply:
         current = order.shipping_address
@@ -447,22 +440,8 @@ class AccountDesk:
     def _confirmed_address(
         self, cid: str, state: FlowState, text: str, chosen: Option | None
     ) -> Reply | None:
-        order_id = state.data["order"]
-        if _said_no(text, chosen):
-            return Reply(ReplyKind.ACCOUNT, LEFT_AS_IS.format(order=order_id))
-        if not _said_yes(text, chosen):
-            return None
-        address = _address_from_state(state)
-
-        def update(crm: RecordingDirectory, cid: str) -> Reply:
-            order = crm.update_order_address(cid, order_id, address)
-            return Reply(
-                ReplyKind.ACCOUNT,
-                f"Done: order #{order.id} will now go to {order.shipping_address.one_line()}.",
-                notes=("order_address_changed",),
-            )
-
-        return self._run(cid, update)
+        change = _readdress(state.data["order"], _address_from_state(state))
+        return self._if_confirmed(cid, state, text, chosen, change)
 
     def _picked_order(
         self, cid: str, state: FlowState, text: str, chosen: Option | None
@@ -580,28 +559,12 @@ class AccountDesk:
 # -- helpers -------------------------------------------------------------------------
 
 
-def _last_bot_event(conversation: Conversation) -> Event | None:
-    for event in reversed(conversation.events):
-        if event.source is Source.BOT and event.reply is not None:
-            return event
-    return None
-
-
 def _just_a_number(text: str) -> bool:
     """ "1057", "#1057", "order 1057": a pick from a list, whatever the list was for."""
     return (
         re.fullmatch(r"\s*(?:order\s*)?(?:no\.?|number)?\s*#?\s*\d+\s*[.!?]?\s*", text, re.I)
         is not None
     )
-
-
-def _option_chosen(options: tuple[Option, ...], text: str) -> Option | None:
-    match = _OPTION_NUMBER.match(text)
-    if match is not None:
-        number = int(match.group(1))
-        return options[number - 1] if number <= len(options) else None
-    wanted = text.strip().casefold()
-    return next((o for o in options if o.label.strip().casefold() == wanted), None)
 
 
 def _said_yes(text: str, chosen: Option | None) -> bool:
@@ -682,6 +645,32 @@ def _confirm_address(order_id: str, address: Address) -> Reply:
         options=(Option(YES, "Yes, send it there"), Option(NO, "No, leave it")),
         flow=FlowState(FLOW, CONFIRM_ADDRESS, data),
     )
+
+
+def _cancel(order_id: str) -> Action:
+    def cancel(crm: RecordingDirectory, cid: str) -> Reply:
+        order = crm.cancel_order(cid, order_id)
+        return Reply(
+            ReplyKind.ACCOUNT,
+            f"Done: order #{order.id} is cancelled. The refund of {money(order.total)} "
+            "is on its way to your original payment method; banks usually take 3–5 "
+            "working days to show it.",
+            notes=("order_cancelled",),
+        )
+
+    return cancel
+
+
+def _readdress(order_id: str, address: Address) -> Action:
+    def update(crm: RecordingDirectory, cid: str) -> Reply:
+        order = crm.update_order_address(cid, order_id, address)
+        return Reply(
+            ReplyKind.ACCOUNT,
+            f"Done: order #{order.id} will now go to {order.shipping_address.one_line()}.",
+            notes=("order_address_changed",),
+        )
+
+    return update
 
 
 def _address_from_state(state: FlowState) -> Address:

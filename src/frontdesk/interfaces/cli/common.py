@@ -39,3 +39,13 @@ def fail(exc: FrontdeskError) -> NoReturn:
 def note(message: str) -> None:
     """A non-fatal remark on stderr (e.g. a fallback that was taken)."""
     err_console.print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
+
+
+def redacted(url: str) -> str:
+    """A database URL fit to print: the password left out."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}" if user else f"{scheme}://{host}"

@@ -12,8 +12,6 @@ from typing import Annotated
 
 import httpx
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from frontdesk.adapters.crm.sql_directory import SqlCustomerDirectory
 from frontdesk.adapters.crm.sql_seed import SeedResult, seed_crm
@@ -25,7 +23,7 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.core.account.model import CrmUpdate, Order, OrderStatus, Shipment, UpdateKind
 from frontdesk.demo.crm_seed import CUSTOMERS, demo_crm
 from frontdesk.errors import ConfigError, FrontdeskError, InputError
-from frontdesk.interfaces.cli.common import console, fail
+from frontdesk.interfaces.cli.common import console, fail, redacted
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -51,7 +49,7 @@ def seed(
             engine.dispose()
     except FrontdeskError as exc:
         fail(exc)
-    console.print(_summary(result, _redacted(settings.database)), soft_wrap=True)
+    console.print(_summary(result, redacted(settings.database)), soft_wrap=True)
 
 
 def _summary(result: SeedResult, where: str) -> str:
@@ -65,13 +63,6 @@ def _summary(result: SeedResult, where: str) -> str:
         f"Seeded the demo CRM: {result.customers} customers, {result.orders} orders, "
         f"{result.invoices} invoices in {where}"
     )
-
-
-def _redacted(url: str) -> str:
-    try:
-        return make_url(url).set(password=None).render_as_string(hide_password=False)
-    except ArgumentError:
-        return url
 
 
 @app.command("ship")

@@ -15,7 +15,7 @@ from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.migrate import upgrade
 from frontdesk.config import Settings, load_settings
 from frontdesk.errors import ConfigError, FrontdeskError
-from frontdesk.interfaces.cli.common import ModelOption, console, fail, note
+from frontdesk.interfaces.cli.common import ModelOption, console, fail, note, redacted
 
 db_app = typer.Typer(no_args_is_help=True)
 SECRET_FILE = "identity-secret"
@@ -37,7 +37,7 @@ def db_upgrade() -> None:
         revision = migrate(settings)
     except FrontdeskError as exc:
         fail(exc)
-    console.print(f"conversation store at schema {revision}: {_redacted(settings.database)}")
+    console.print(f"conversation store at schema {revision}: {redacted(settings.database)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         what = f"demo shop at {base}/" if settings.demo else f"widget at {base}/widget.js"
         console.print(
             f"frontdesk: {what} · API docs at "
-            f"{base}/docs · conversations in {_redacted(settings.database)} "
+            f"{base}/docs · conversations in {redacted(settings.database)} "
             f"(schema {revision})",
             soft_wrap=True,
         )
@@ -152,12 +152,3 @@ def _generated_secrets(settings: Settings) -> None:
                 handle.write(secrets.token_hex(32))
             note(f"made {purpose} in {path}, or set FRONTDESK_{name.upper()}.")
         os.environ[f"FRONTDESK_{name.upper()}"] = path.read_text(encoding="utf-8").strip()
-
-
-def _redacted(url: str) -> str:
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}@{host}" if user else f"{scheme}://{host}"
