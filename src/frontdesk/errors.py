@@ -144,3 +144,21 @@ class CrmOutcomeUnknownError(CrmUnavailableError):
     """A change was sent but no answer came back: it may or may not have happened."""
 
     code = "crm_outcome_unknown"
+
+
+class SlotTakenError(FrontdeskError):
+    """Every place at that appointment time was booked meanwhile; nothing was booked."""
+
+    code = "slot_taken"
+
+
+class BookingLinkError(FrontdeskError):
+    """A booking or manage link that is expired, altered or for another booking."""
+
+    code = "booking_link_invalid"
+
+
+class BookingNotFoundError(NotFoundError):
+    """No such booking, or not one the caller may see."""
+
+    code = "booking_not_found"

@@ -60,6 +60,20 @@ def test_a_conversation_keeps_who_it_belongs_to(store: SqlConversationStore) -> 
     assert store.get("b" * 32) is None
 
 
+def test_a_conversation_keeps_the_shoppers_timezone(store: SqlConversationStore) -> None:
+    cid = _conversation(store, timezone="Europe/Paris")
+    info = store.get(cid)
+    assert info is not None and info.timezone == "Europe/Paris"
+    # An append says it too, so a turn that shows times needs no second read.
+    assert store.append(cid, _said("tomorrow at 10?", "m-1")).timezone == "Europe/Paris"
+    assert store.append(cid, _said("tomorrow at 10?", "m-1")).timezone == "Europe/Paris"
+    customer = Customer("cus_1")
+    _conversation(store, "d" * 32, customer=customer, timezone="America/New_York")
+    (found,) = store.of_customer("cus_1", since=0)
+    assert found.timezone == "America/New_York"
+    assert store.get(_conversation(store, "c" * 32)).timezone is None  # type: ignore[union-attr]
+
+
 def test_events_are_numbered_in_order_and_read_back(store: SqlConversationStore) -> None:
     cid = _conversation(store)
     seqs = [store.append(cid, _said(f"message {i}")).event.seq for i in range(5)]

@@ -36,6 +36,7 @@ class ReplyKind(StrEnum):
     SIGN_IN = "sign_in"  # an account question from a visitor the shop has not vouched for
     UNAVAILABLE = "unavailable"  # the CRM could not be reached or read: try later, or a person
     NOTICE = "notice"  # said unprompted: the CRM told us an order shipped, a payment arrived …
+    BOOKING = "booking"  # a step of booking, moving or cancelling an appointment
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,15 @@ class Option:
 
     id: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link shown under a reply: a calendar file, a page to manage a booking. ``url``
+    is a path on this server (or an absolute https URL)."""
+
+    label: str
+    url: str
 
 
 _OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
@@ -148,6 +158,7 @@ class Reply:
     llm: LlmUsage | None = None  # set when a language model wrote (or tried to) the answer
     flow: FlowState | None = None  # set when the reply asks something the next message answers
     ledger: tuple[LedgerEntry, ...] = ()  # CRM records read or changed to make this reply
+    links: tuple[Link, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         record: dict[str, object] = {
@@ -156,6 +167,7 @@ class Reply:
             "source_ids": list(self.source_ids),
             "confidence": round(self.confidence, 4),
             "options": [{"id": o.id, "label": o.label} for o in self.options],
+            "links": [{"label": k.label, "url": k.url} for k in self.links],
         }
         if self.intent is not None:
             record["intent"] = {"name": self.intent, "confidence": round(self.intent_confidence, 4)}
@@ -197,6 +209,7 @@ class Reply:
             llm=None if not llm else LlmUsage(**llm),
             flow=None if not record.get("flow") else FlowState.from_dict(record["flow"]),
             ledger=tuple(LedgerEntry.from_dict(e) for e in record.get("ledger", ())),
+            links=tuple(Link(str(k["label"]), str(k["url"])) for k in record.get("links", ())),
         )
 
 
@@ -229,6 +242,9 @@ class Conversation:
     events: list[Event] = field(default_factory=list)
     # The shopper the shop vouched for (a signed token); None for an anonymous visitor.
     customer: Customer | None = None
+    # The shopper's IANA timezone as their browser reported it ("Europe/Paris"); None:
+    # unknown, and times are shown in the shop's.
+    timezone: str | None = None
 
     def append(self, event: Event) -> None:
         self.events.append(event)
@@ -276,3 +292,4 @@ class ConversationInfo:
     created_at: float
     last_seq: int
     customer: Customer | None = None
+    timezone: str | None = None  # the shopper's, from their browser

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +20,7 @@ from frontdesk.core.account.model import (
     Profile,
     Subscription,
 )
+from frontdesk.core.booking.model import Booking
 from frontdesk.core.conversation import (
     ConversationInfo,
     Customer,
@@ -96,6 +98,7 @@ class Appended:
     created: bool
     mode: Mode
     customer: Customer | None = None
+    timezone: str | None = None
 
 
 class ConversationStore(Protocol):
@@ -236,4 +239,59 @@ class DeliveryLog(Protocol):
 
     def forget(self, delivery_id: str) -> None:
         """Drop a recorded delivery that could not be applied, so a retry is new."""
+        ...
+
+
+class BookingStore(Protocol):
+    """Appointments booked. The store alone guarantees capacity: a slot never holds
+    more active bookings than the capacity the caller passes, however many workers
+    book it at once (a unique place per booking, checked by the database)."""
+
+    def taken(self, type_id: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        """Active bookings per start time (UTC) of one type, for starts in [start, end)."""
+        ...
+
+    def book(self, booking: Booking, capacity: int) -> Booking:
+        """Store ``booking`` in a free place of its slot and return it with that place;
+        SlotTakenError when all ``capacity`` places are taken (nothing is stored).
+        ``booking.ref`` must be new."""
+        ...
+
+    def get(self, ref: str) -> Booking | None: ...
+
+    def of_customer(self, customer_id: str, after: datetime) -> list[Booking]:
+        """The customer's active bookings ending after ``after``, soonest first."""
+        ...
+
+    def of_conversation(self, conversation_id: str, after: datetime) -> list[Booking]:
+        """Active bookings made in the conversation, ending after ``after``, soonest first."""
+        ...
+
+    def reschedule(self, ref: str, start: datetime, end: datetime, capacity: int) -> Booking:
+        """Move an active booking in one transaction: SlotTakenError (and the booking
+        unchanged) when the new slot is full; BookingNotFoundError when there is no
+        active booking ``ref``."""
+        ...
+
+    def cancel(self, ref: str) -> Booking:
+        """Cancel an active booking and free its place; BookingNotFoundError when
+        there is no active booking ``ref``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class BookingLinks(Protocol):
+    """Signed, expiring links about bookings, as paths on this server."""
+
+    def manage(self, booking: Booking) -> str:
+        """The page to reschedule or cancel ``booking``."""
+        ...
+
+    def calendar(self, booking: Booking) -> str:
+        """The booking as an .ics file."""
+        ...
+
+    def book_page(self, customer: Customer | None, conversation_id: str | None) -> str:
+        """The booking page, with a verified customer's email filled in."""
         ...

@@ -66,6 +66,7 @@ NEXT_SEQ = (
         conversations.c.customer_id,
         conversations.c.customer_name,
         conversations.c.customer_email,
+        conversations.c.timezone,
     )
 )
 INSERT_EVENT = insert(events)
@@ -143,6 +144,7 @@ class SqlConversationStore:
                     customer_id=customer.id if customer else None,
                     customer_name=customer.name if customer else None,
                     customer_email=customer.email if customer else None,
+                    timezone=info.timezone,
                 )
             )
 
@@ -169,10 +171,10 @@ class SqlConversationStore:
                 ).first()
                 if taken is None:
                     raise NotFoundError(f"No conversation {conversation_id}.")
-                seq, mode, customer_id, name, email = taken
+                seq, mode, customer_id, name, email, timezone = taken
                 connection.execute(INSERT_EVENT, _values(conversation_id, seq, event))
             customer = None if customer_id is None else Customer(customer_id, name, email)
-            return Appended(replace(event, seq=seq), True, Mode(mode), customer)
+            return Appended(replace(event, seq=seq), True, Mode(mode), customer, timezone)
         except IntegrityError:
             # The client id is already stored: a resend. The seq bump rolled back too.
             if event.client_message_id is None:
@@ -181,7 +183,13 @@ class SqlConversationStore:
             info = self.get(conversation_id)
             if stored is None or info is None:
                 raise
-            return Appended(stored, created=False, mode=info.mode, customer=info.customer)
+            return Appended(
+                stored,
+                created=False,
+                mode=info.mode,
+                customer=info.customer,
+                timezone=info.timezone,
+            )
 
     def events(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         params = {"cid": conversation_id, "after": after, "limit": limit}
@@ -269,6 +277,7 @@ def _info(row: Row[Any]) -> ConversationInfo:
         created_at=row.created_at,
         last_seq=row.last_seq,
         customer=customer,
+        timezone=row.timezone,
     )
 
 

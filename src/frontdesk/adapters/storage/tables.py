@@ -34,6 +34,9 @@ class ConversationRow(Base):
     customer_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     customer_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    # The shopper's IANA timezone ("Europe/Paris"), from their browser: slots and
+    # bookings are shown to them in it.
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class EventRow(Base):
@@ -63,5 +66,6 @@ class EventRow(Base):
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
-# The CRM tables share this metadata, so Alembic and the schema test see them too.
-from frontdesk.adapters.storage import crm_tables  # noqa: E402, F401
+# The CRM and booking tables share this metadata, so Alembic and the schema test see
+# them too.
+from frontdesk.adapters.storage import booking_tables, crm_tables  # noqa: E402, F401
