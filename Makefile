@@ -59,6 +59,7 @@ bench: setup
 	$(BIN)/python bench/intent_bench.py clinc150 --out bench/results/clinc150.json
 	$(BIN)/python bench/service_bench.py --out bench/results/service.json
 	$(BIN)/python bench/account_bench.py --out bench/results/account.json
+	$(BIN)/python bench/booking_bench.py --out bench/results/booking.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.adapters.booking_links import SignedBookingLinks
 from frontdesk.adapters.crm.deliveries import SqlDeliveryLog
 from frontdesk.adapters.crm.factory import build_directory
 from frontdesk.adapters.embeddings.memo import MemoEmbedder
@@ -17,12 +18,16 @@ from frontdesk.adapters.index_cache import IndexCache, kb_fingerprint
 from frontdesk.adapters.llm.factory import answer_writer_from_settings
 from frontdesk.adapters.pubsub.memory import MemoryBus
 from frontdesk.adapters.pubsub.redis_bus import RedisBus
+from frontdesk.adapters.storage.booking_store import SqlBookingStore
 from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.migrate import current_revision, head_revision
 from frontdesk.adapters.storage.store import SqlConversationStore
 from frontdesk.config import Settings, load_settings
 from frontdesk.core.account.desk import AccountDesk
 from frontdesk.core.account.updates import CrmUpdates
+from frontdesk.core.booking.config import load_booking_rules
+from frontdesk.core.booking.desk import BookingDesk
+from frontdesk.core.booking.service import Appointments
 from frontdesk.core.chat import ChatService
 from frontdesk.core.engine import Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
@@ -39,6 +44,7 @@ from frontdesk.errors import ConfigError, ModelError, StorageError
 log = logging.getLogger("frontdesk")
 
 DEMO_KB = Path(__file__).resolve().parent / "demo" / "data" / "kb.jsonl"
+DEMO_APPOINTMENTS = DEMO_KB.parent / "appointments.toml"
 # Calibration reference: our own demo KB and shopper messages labelled for it.
 REFERENCE_KB = DEMO_KB
 REFERENCE_MESSAGES = DEMO_KB.parent / "calibration.jsonl"
@@ -52,6 +58,14 @@ def default_kb_path(settings: Settings | None = None) -> Path:
     if settings is not None and settings.kb_path is not None:
         return settings.kb_path
     return DEMO_KB
+
+
+def default_appointments_path(settings: Settings) -> Path | None:
+    """The shop's appointments file; the demo's only beside the demo knowledge base,
+    so a shop with its own FAQ never offers the demo's appointments by accident."""
+    if settings.appointments_path is not None:
+        return settings.appointments_path
+    return DEMO_APPOINTMENTS if settings.kb_path is None else None
 
 
 def choose_embedder(settings: Settings, retriever: str) -> tuple[Embedder, str, list[str]]:
@@ -169,6 +183,9 @@ class Services:
     tokens: CustomerTokens
     directory: CustomerDirectory
     crm_updates: CrmUpdates
+    # None: no appointments file, so no booking (the chat says so, /book is 404).
+    appointments: Appointments | None = None
+    booking_links: SignedBookingLinks | None = None
     # Per client address, on starting conversations; None: no limit.
     start_limiter: RateLimiter | None = None
 
@@ -205,6 +222,9 @@ def build_services(
 ) -> Services:
     settings = settings or load_settings()
     assistant = assistant or build_assistant(settings=settings, writer_failure_falls_back=True)
+    # Read before any connection opens: a bad appointments file stops start-up cleanly.
+    path = default_appointments_path(settings)
+    rules = None if path is None else load_booking_rules(path)
     store = build_store(settings)
     try:
         directory = build_directory(settings, store.engine)
@@ -212,13 +232,19 @@ def build_services(
         store.close()
         raise
     desk = AccountDesk(directory, return_days=settings.return_days)
+    secret = settings.identity_secret
+    links = SignedBookingLinks(secret.get_secret_value()) if secret else None
+    appointments = None
+    if rules is not None:
+        # Bookings live beside the conversations, in the same database and engine.
+        appointments = Appointments(rules, SqlBookingStore(store.engine), links=links)
+    booking = None if appointments is None else BookingDesk(appointments, directory)
     # The assistant may be shared (tests build one per session): give this worker's
     # services their own copy that answers account questions from this directory.
-    assistant = assistant.with_account(desk)
+    assistant = assistant.with_desks(desk, booking)
     limiter = None
     if settings.rate_limit_per_minute > 0:
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    secret = settings.identity_secret
     tokens = CustomerTokens(
         secret.get_secret_value() if secret else None, audience=settings.identity_audience
     )
@@ -237,4 +263,6 @@ def build_services(
         directory=directory,
         crm_updates=CrmUpdates(desk, store, SqlDeliveryLog(store.engine)),
         start_limiter=start_limiter,
+        appointments=appointments,
+        booking_links=links,
     )

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "OPENAI_APIKEY")
     )
 
+    # Appointment types, hours and capacity (TOML, see docs/booking.md); None: the
+    # demo shop's when the knowledge base is the demo's too, else no booking.
+    appointments_path: Path | None = None
+
     # The web service.
     # Serve the demo shop at / (anyone can sign in there as its demo customer).
     demo: bool = False
@@ -134,7 +138,14 @@ class Settings(BaseSettings):
         return value.strip()
 
     @field_validator(
-        "home", "shared_data", "kb_path", "model_dir", "trained_model", "var_dir", mode="after"
+        "home",
+        "shared_data",
+        "kb_path",
+        "appointments_path",
+        "model_dir",
+        "trained_model",
+        "var_dir",
+        mode="after",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:

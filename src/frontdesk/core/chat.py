@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,8 +76,12 @@ class ChatService:
         # reads the conversation including the previous reply.
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
-    def start(self, customer: Customer | None = None) -> tuple[ConversationInfo, str]:
-        """A new conversation and the token that is the only way to read it."""
+    def start(
+        self, customer: Customer | None = None, timezone: str | None = None
+    ) -> tuple[ConversationInfo, str]:
+        """A new conversation and the token that is the only way to read it.
+        ``timezone`` is the shopper's (browser's) IANA name; one not known here is
+        dropped, and times are shown in the shop's."""
         token = secrets.token_urlsafe(32)
         info = ConversationInfo(
             id=uuid.uuid4().hex,
@@ -85,6 +90,7 @@ class ChatService:
             created_at=self._clock(),
             last_seq=0,
             customer=customer,
+            timezone=timezone if known_timezone(timezone) else None,
         )
         self.store.create(info)
         return info, token
@@ -150,7 +156,13 @@ class ChatService:
                 info = self.store.get(conversation_id)
                 if info is None:
                     return Appended(earlier, created=False, mode=Mode.CLOSED)
-                return Appended(earlier, created=False, mode=info.mode, customer=info.customer)
+                return Appended(
+                    earlier,
+                    created=False,
+                    mode=info.mode,
+                    customer=info.customer,
+                    timezone=info.timezone,
+                )
         if self.limiter is not None:
             wait = self.limiter.take(conversation_id)
             if wait > 0:
@@ -166,7 +178,9 @@ class ChatService:
         earlier = [
             e for e in self.store.recent(conversation_id, CONTEXT_EVENTS + 1) if e.seq < message.seq
         ][-CONTEXT_EVENTS:]
-        conversation = Conversation(conversation_id, stored.mode, earlier, stored.customer)
+        conversation = Conversation(
+            conversation_id, stored.mode, earlier, stored.customer, stored.timezone
+        )
         reply = self.assistant.respond(conversation, message.text)
         latency = conversation.events[-1].latency_ms
         event = Event(
@@ -179,6 +193,16 @@ class ChatService:
             reply_to=message.seq,
         )
         return self.store.append(conversation_id, event).event
+
+
+def known_timezone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _encodable(text: str) -> bool:

@@ -12,7 +12,15 @@ import time
 from dataclasses import replace
 
 from frontdesk.core.account.desk import AccountDesk
-from frontdesk.core.conversation import Conversation, Option, Reply, ReplyKind, option_named
+from frontdesk.core.booking.desk import BookingDesk
+from frontdesk.core.conversation import (
+    Conversation,
+    FlowState,
+    Option,
+    Reply,
+    ReplyKind,
+    option_named,
+)
 from frontdesk.core.knowledge.answering import Decision, FaqAnswerer
 from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
 from frontdesk.core.nlu.intents import IntentDetector
@@ -48,8 +56,11 @@ class Assistant:
         writer: AnswerWriter | None = None,
         writer_failure_falls_back: bool = False,
         account: AccountDesk | None = None,
+        booking: BookingDesk | None = None,
     ) -> None:
         self.answerer = answerer
+        # Appointments: book, move, cancel; None: not offered.
+        self.booking = booking
         # The shopper's own orders, plan and invoices from the CRM; None: FAQ only.
         self.account = account
         # An optional language model that words `answer` replies from retrieved entries.
@@ -62,11 +73,14 @@ class Assistant:
         self.startup_notes = notes
         self._vocabulary = _kb_vocabulary(answerer)
 
-    def with_account(self, account: AccountDesk | None) -> Assistant:
+    def with_desks(
+        self, account: AccountDesk | None, booking: BookingDesk | None = None
+    ) -> Assistant:
         """The same assistant (model, index, writer) answering account questions from
-        ``account``'s directory."""
+        ``account``'s directory and booking appointments with ``booking``."""
         twin = copy.copy(self)
         twin.account = account
+        twin.booking = booking
         return twin
 
     def new_conversation(self) -> Conversation:
@@ -110,6 +124,33 @@ class Assistant:
         picked = self._picked_option(conversation, text)
         if picked is not None:
             return picked
+        if self.booking is not None:
+            pending = self.booking.pending(conversation)
+            if pending is not None:
+                return self._in_flow(self.booking, pending, conversation, text, notes)
+        return self._fresh_reply(conversation, text, notes)
+
+    def _in_flow(
+        self,
+        desk: BookingDesk,
+        pending: FlowState,
+        conversation: Conversation,
+        text: str,
+        notes: tuple[str, ...],
+    ) -> Reply:
+        """A message while a booking waits for an answer: the answer, or a question of
+        its own that is answered before the booking's question is asked again."""
+        step = desk.advance(conversation, pending, text)
+        if step is not None:
+            return step
+        other = self._fresh_reply(conversation, text, notes)
+        if other.flow is not None or other.kind is ReplyKind.BOOKING:
+            return other  # something else to do now ("cancel my order"): that goes first
+        if other.kind in (ReplyKind.ABSTAIN, ReplyKind.CLARIFY, ReplyKind.PROMPT):
+            return desk.reask(conversation, pending, "Sorry, I didn't quite follow.")
+        return desk.resume(other, conversation, pending)
+
+    def _fresh_reply(self, conversation: Conversation, text: str, notes: tuple[str, ...]) -> Reply:
         if self.account is not None:
             step = self.account.continue_flow(conversation, text)
             if step is not None:
@@ -118,6 +159,10 @@ class Assistant:
         if smalltalk is not None:
             return Reply(ReplyKind.SMALLTALK, smalltalk.reply, notes=notes)
         decision = self._decide_in_context(conversation, text)
+        if self.booking is not None:
+            booked = self._booking_reply(self.booking, conversation, text, decision)
+            if booked is not None:
+                return booked
         if self.account is not None:
             account = self._account_reply(self.account, conversation, text, decision)
             if account is not None:
@@ -129,6 +174,18 @@ class Assistant:
             entry = self.answerer.index.kb.get(decision.entries[0].id)
             reply = self.account.personalise(conversation, text, reply, entry)
         return reply
+
+    def _booking_reply(
+        self, desk: BookingDesk, conversation: Conversation, text: str, decision: Decision
+    ) -> Reply | None:
+        top = decision.entries[0] if decision.entries else None
+        intent = desk.route(text, top, decision.kind is ReplyKind.ANSWER)
+        if intent is None:
+            return None
+        reply = desk.respond(conversation, text, intent)
+        if reply is None or top is None or top.intent != intent.value:
+            return reply
+        return replace(reply, source_ids=(top.id,))
 
     def _account_reply(
         self, desk: AccountDesk, conversation: Conversation, text: str, decision: Decision

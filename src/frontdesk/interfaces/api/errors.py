@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from frontdesk.errors import (
     AgentAuthError,
+    BookingLinkError,
     ConfigError,
     CrmConflictError,
     CrmDataError,
@@ -29,6 +30,7 @@ from frontdesk.errors import (
     NotConfiguredError,
     NotFoundError,
     RateLimitedError,
+    SlotTakenError,
     StorageError,
     WebhookError,
     WebhookReplayError,
@@ -52,6 +54,8 @@ STATUS: dict[type[FrontdeskError], int] = {
     CrmConflictError: 409,
     CrmUnavailableError: 503,
     NotConfiguredError: 503,
+    SlotTakenError: 409,
+    BookingLinkError: 400,
 }
 HTTP_CODES = {
     404: ("not_found", "There is nothing at this address."),

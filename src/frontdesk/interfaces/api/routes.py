@@ -106,7 +106,8 @@ async def start_conversation(
     customer = None
     if body is not None and body.customer_token:
         customer = services.tokens.verify(body.customer_token)
-    info, token = await run_in_threadpool(services.chat.start, customer)
+    timezone = None if body is None else body.timezone
+    info, token = await run_in_threadpool(services.chat.start, customer, timezone)
     return {"conversation": conversation_json(info), "token": token}
 
 

@@ -14,6 +14,15 @@ class StartConversation(BaseModel):
         description="A JWT (HS256) your shop backend signed for the signed-in customer; "
         "leave out for an anonymous visitor.",
     )
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_+\-/]+$",
+        description="The shopper's IANA timezone (e.g. Europe/Paris), as the browser "
+        "reports it: appointment times are shown in it. A name this server does not "
+        "know is ignored and the shop's timezone is used.",
+        examples=["Europe/Paris"],
+    )
 
 
 class PostMessage(BaseModel):
@@ -29,6 +38,11 @@ class PostMessage(BaseModel):
 class OptionOut(BaseModel):
     id: str
     label: str
+
+
+class LinkOut(BaseModel):
+    label: str
+    url: str
 
 
 class IntentOut(BaseModel):
@@ -48,11 +62,15 @@ class ReplyOut(BaseModel):
         "sign_in",
         "unavailable",
         "notice",
+        "booking",
     ]
     text: str
     source_ids: list[str] = Field(description="The knowledge-base entries it came from.")
     confidence: float
     options: list[OptionOut] = Field(description="Quick replies the shopper can pick.")
+    links: list[LinkOut] = Field(
+        default_factory=list, description="Links under the reply: a calendar file, a page."
+    )
     intent: IntentOut | None = None
 
 
@@ -81,6 +99,7 @@ class ConversationOut(BaseModel):
     customer: CustomerOut | None
     last_seq: int
     created_at: str
+    timezone: str | None = Field(default=None, description="The shopper's, if known.")
 
 
 class Started(BaseModel):

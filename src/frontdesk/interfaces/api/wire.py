@@ -41,4 +41,5 @@ def conversation_json(info: ConversationInfo) -> dict[str, object]:
         "customer": None if info.customer is None else info.customer.as_dict(),
         "last_seq": info.last_seq,
         "created_at": iso(info.created_at),
+        "timezone": info.timezone,
     }

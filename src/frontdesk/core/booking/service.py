@@ -1,0 +1,185 @@
+"""Appointments: book, move and cancel, for the chat and the booking pages alike.
+
+Every change is checked here against the calendar (past, too soon, out of hours,
+full) and made by the store, which alone guarantees capacity under concurrency.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from frontdesk.core.booking.calendar import Calendar
+from frontdesk.core.booking.model import AppointmentType, Booking, BookingRules, Slot
+from frontdesk.core.nlu.entities import EMAIL
+from frontdesk.core.ports import BookingLinks, BookingStore
+from frontdesk.errors import BookingNotFoundError, InputError
+
+REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+REF_LENGTH = 6
+REF_PREFIX = "BK-"
+MAX_EMAIL = 254
+
+
+class SlotRefusedError(InputError):
+    """A start time that cannot be booked (past, too soon, out of hours, full)."""
+
+    code = "slot_refused"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who a booking is for and where it was made."""
+
+    email: str
+    customer_id: str | None = None
+    conversation_id: str | None = None
+    order_id: str | None = None
+
+
+def new_ref() -> str:
+    return REF_PREFIX + "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+
+
+def checked_email(text: str) -> str:
+    """The email as typed, trimmed; InputError saying what is wrong otherwise."""
+    email = text.strip().strip("<>").strip()
+    if len(email) > MAX_EMAIL or EMAIL.fullmatch(email) is None:
+        raise InputError(
+            f"{email[:60]!r} doesn't look like an email address; please type it like "
+            "name@example.com."
+        )
+    return email
+
+
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Appointments:
+    def __init__(
+        self,
+        rules: BookingRules,
+        store: BookingStore,
+        *,
+        links: BookingLinks | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.rules = rules
+        self.store = store
+        # None: no secret to sign links with (the CLI); confirmations then go without.
+        self.links = links
+        self.calendar = Calendar(rules, store, clock=clock)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.rules.timezone
+
+    def now(self) -> datetime:
+        return self.calendar.now()
+
+    def kind(self, type_id: str) -> AppointmentType:
+        kind = self.rules.type(type_id)
+        if kind is None:
+            names = ", ".join(t.id for t in self.rules.types)
+            raise InputError(f"There is no appointment type {type_id[:40]!r}; choose {names}.")
+        return kind
+
+    def free(
+        self,
+        kind: AppointmentType,
+        *,
+        day: date | None = None,
+        viewer: ZoneInfo | None = None,
+        limit: int = 4,
+        per_day: int | None = 2,
+    ) -> list[Slot]:
+        return self.calendar.free(kind, day=day, viewer=viewer, limit=limit, per_day=per_day)
+
+    def next_open_day(self, kind: AppointmentType, after: date, viewer: ZoneInfo) -> date | None:
+        """The first day after ``after`` (viewer's calendar) with a free slot."""
+        slots = self.calendar.free(kind, viewer=viewer, limit=200, per_day=None)
+        later = [s for s in slots if s.start.astimezone(viewer).date() > after]
+        return later[0].start.astimezone(viewer).date() if later else None
+
+    def check(self, kind: AppointmentType, start: datetime) -> None:
+        refusal = self.calendar.refusal(kind, start)
+        if refusal is not None:
+            raise SlotRefusedError(refusal.text, refusal.reason)
+
+    def book(self, type_id: str, start: datetime, owner: Owner) -> Booking:
+        """Book ``start``: SlotRefusedError when it cannot be booked, SlotTakenError
+        when it filled up meanwhile; nothing is stored in either case."""
+        kind = self.kind(type_id)
+        email = checked_email(owner.email)
+        start = start.astimezone(UTC)
+        self.check(kind, start)
+        booking = Booking(
+            ref=new_ref(),
+            type_id=kind.id,
+            start=start,
+            end=start + timedelta(minutes=kind.duration_min),
+            email=email,
+            customer_id=owner.customer_id,
+            conversation_id=owner.conversation_id,
+            order_id=owner.order_id,
+        )
+        return self.store.book(booking, kind.capacity)
+
+    def get(self, ref: str) -> Booking:
+        booking = self.store.get(ref)
+        if booking is None:
+            raise BookingNotFoundError(f"No booking {ref[:20]!r}; check the reference.")
+        return booking
+
+    def reschedule(self, ref: str, start: datetime) -> Booking:
+        booking = self.get(ref)
+        kind = self.kind(booking.type_id)
+        start = start.astimezone(UTC)
+        if start != booking.start:
+            self.check(kind, start)
+        end = start + timedelta(minutes=kind.duration_min)
+        return self.store.reschedule(ref, start, end, kind.capacity)
+
+    def cancel(self, ref: str) -> Booking:
+        return self.store.cancel(ref)
+
+    def upcoming(
+        self, *, customer_id: str | None = None, conversation_id: str | None = None
+    ) -> list[Booking]:
+        """Active bookings not yet over: a verified customer's, or those made in this
+        conversation (all a visitor can be trusted with)."""
+        now = self.now()
+        found: dict[str, Booking] = {}
+        if customer_id is not None:
+            found.update((b.ref, b) for b in self.store.of_customer(customer_id, now))
+        if conversation_id is not None:
+            found.update((b.ref, b) for b in self.store.of_conversation(conversation_id, now))
+        return sorted(found.values(), key=lambda b: b.start)
+
+    def parse_slot_key(self, key: str) -> datetime | None:
+        """The start time an option or form field carries ("slot:2026-12-01T10:00Z")."""
+        if not key.startswith("slot:"):
+            return None
+        try:
+            return datetime.strptime(key.removeprefix("slot:"), "%Y-%m-%dT%H:%MZ").replace(
+                tzinfo=UTC
+            )
+        except ValueError:
+            return None
