@@ -16,7 +16,7 @@ from frontdesk.adapters.storage.migrate import upgrade
 from frontdesk.core.booking.calendar import Calendar
 from frontdesk.core.booking.model import AppointmentType, Booking, BookingRules, OpeningHours
 from frontdesk.core.booking.service import Appointments, Owner, SlotRefusedError
-from frontdesk.errors import SlotTakenError
+from frontdesk.errors import InputError, SlotTakenError
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -136,3 +136,21 @@ def test_full_slots_are_not_offered_and_the_next_free_ones_spread_over_days(
     assert refused.value.reason == "full"
     again = appointments.free(kind(capacity=1))
     assert again[0].start == first[1].start
+
+
+def test_an_appointment_that_has_started_can_no_longer_be_moved_or_cancelled(
+    store: SqlBookingStore,
+) -> None:
+    now = [datetime(2026, 11, 24, 7, tzinfo=UTC)]
+    rules = BookingRules(LONDON, (kind(),))
+    appointments = Appointments(rules, store, clock=lambda: now[0])
+    slot = appointments.free(kind())[0]
+    booking = appointments.book("consultation", slot.start, Owner("a@example.com"))
+    now[0] = slot.start + timedelta(minutes=5)
+    for change in (
+        lambda: appointments.cancel(booking.ref),
+        lambda: appointments.reschedule(booking.ref, slot.start + timedelta(days=1)),
+    ):
+        with pytest.raises(InputError, match="already started or taken place"):
+            change()
+    assert appointments.get(booking.ref).start == slot.start

@@ -95,7 +95,7 @@ def test_a_verified_customer_books_in_three_turns_with_the_email_from_the_crm(
     assert "next free times for a product consultation video call" in slots["text"]
     assert option_ids(slots)[-1] == "another_day" and len(slots["options"]) == 5
     summary = say(chat, labels(slots)[0])
-    assert "confirmation to alex.morgan@example.com" in summary["text"]
+    assert "contact email: alex.morgan@example.com" in summary["text"]
     assert labels(summary) == ["Book it", "Another time", "Use another email"]
     done = say(chat, "Book it")
     assert done["kind"] == "booking" and done["text"].startswith("Booked!")
@@ -119,12 +119,12 @@ def test_a_visitor_picks_the_type_and_types_an_email_in_five_turns(client: TestC
     slots = say(chat, labels(types)[0])
     assert option_ids(slots)[0].startswith("slot:")
     asked = say(chat, labels(slots)[1])
-    assert asked["text"] == "Which email address should I send the confirmation to?"
+    assert asked["text"] == "Which email address should we use for this booking?"
     wrong = say(chat, "sam@example")
     assert "doesn't look like an email address" in wrong["text"]
     assert not bookings_of(client, chat)
     summary = say(chat, "it's sam@example.com")
-    assert "confirmation to sam@example.com" in summary["text"]
+    assert "contact email: sam@example.com" in summary["text"]
     done = say(chat, "yes please")
     assert done["text"].startswith("Booked!")
     [booking] = bookings_of(client, chat)

@@ -167,8 +167,9 @@ class Reply:
             "source_ids": list(self.source_ids),
             "confidence": round(self.confidence, 4),
             "options": [{"id": o.id, "label": o.label} for o in self.options],
-            "links": [{"label": k.label, "url": k.url} for k in self.links],
         }
+        if self.links:  # only booking replies have them; `ask --json` keeps its shape
+            record["links"] = [{"label": k.label, "url": k.url} for k in self.links]
         if self.intent is not None:
             record["intent"] = {"name": self.intent, "confidence": round(self.intent_confidence, 4)}
         if self.llm is not None:

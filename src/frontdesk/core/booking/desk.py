@@ -38,9 +38,9 @@ from frontdesk.core.ports import CustomerDirectory
 # A booking question unanswered for this long is dropped: its times may be gone.
 FLOW_TTL_S = 60 * 60
 NONE_IN_CHAT = (
-    "I can't see an upcoming appointment booked in this chat. The link in your "
-    "confirmation shows your booking and lets you change it; or sign in on this site "
-    "and ask me again."
+    'I can\'t see an upcoming appointment booked in this chat. The "Change or cancel" '
+    "link you got when you booked shows it and lets you change it; or sign in on this "
+    "site and ask me again."
 )
 NONE_ON_ACCOUNT = "I can't see any upcoming appointments on your account."
 BOOK_ONE = Option("book", "Book an appointment")

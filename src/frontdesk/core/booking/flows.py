@@ -293,19 +293,9 @@ class BookingFlows:
             return self._slot_options(
                 run, slots[:6], f"Here are the free {when}times on {day_name(day)}"
             )
-        why = self._why_not(kind, day, viewer)
+        why = self.appointments.nothing_on(kind, day)
         nearest = self.appointments.free(kind, viewer=viewer)
         return self._slot_options(run, nearest, f"{why} The nearest free times are")
-
-    def _why_not(self, kind: AppointmentType, day: date, viewer: ZoneInfo) -> str:
-        calendar = self.appointments.calendar
-        if day < calendar.now().astimezone(viewer).date():
-            return f"{day_name(day)} has already passed."
-        if day > calendar.last_day(kind):
-            return f"We take bookings up to {kind.horizon_days} days ahead only."
-        if not calendar.is_open(kind, day):
-            return f"We don't do {kind.name.lower()}s on {day_name(day)}."
-        return f"There's nothing free on {day_name(day)}."
 
     def _slot_options(self, run: FlowRun, slots: list[Slot], lead: str) -> Ask:
         kind, viewer = self._kind(run), self._viewer(run)
@@ -406,7 +396,7 @@ class BookingFlows:
         return {"email": email, "email_source": "crm"}
 
     def _ask_email(self, run: FlowRun) -> Ask:
-        return Ask("Which email address should I send the confirmation to?")
+        return Ask("Which email address should we use for this booking?")
 
     def _read_email(self, run: FlowRun, text: str, chosen: Option | None) -> Reading | None:
         found = EMAIL.search(text)
@@ -433,7 +423,7 @@ class BookingFlows:
         lines = [f"• {type_label(kind)}", f"• {_span(start, end, viewer, self.appointments)}"]
         if run.get("order") not in (None, NO_ORDER):
             lines.append(f"• for order #{run.data['order']}")
-        lines.append(f"• confirmation to {run.data['email']}")
+        lines.append(f"• contact email: {run.data['email']}")
         return Ask(
             "Here's your booking:\n" + "\n".join(lines) + "\nShall I book it?",
             (
@@ -484,7 +474,7 @@ class BookingFlows:
         kind = self._kind(run)
         text = (
             f"Booked! Your {kind.name.lower()} is on {self._booking_time(run, booking)}. "
-            f"Your reference is {booking.ref}, and the confirmation goes to {booking.email}."
+            f"Your reference is {booking.ref}, and we'll contact you at {booking.email}."
         )
         text += self._policy(kind)
         return Reply(
@@ -561,7 +551,7 @@ class BookingFlows:
             return GoBack("slot", TAKEN_TEXT, {"day": ""})
         except SlotRefusedError as exc:
             return GoBack("slot", _refused(exc), {"day": ""})
-        except BookingNotFoundError as exc:
+        except (BookingNotFoundError, InputError) as exc:
             return Reply(ReplyKind.BOOKING, exc.message)
         except StorageError as exc:
             log.error("booking not moved: %s", exc.detail or exc.message)
@@ -588,7 +578,7 @@ class BookingFlows:
     def _finish_cancel(self, run: FlowRun) -> Reply | GoBack:
         try:
             booking = self.appointments.cancel(run.data["ref"])
-        except BookingNotFoundError as exc:
+        except (BookingNotFoundError, InputError) as exc:
             return Reply(ReplyKind.BOOKING, exc.message)
         except StorageError as exc:
             log.error("booking not cancelled: %s", exc.detail or exc.message)

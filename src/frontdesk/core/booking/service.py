@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from frontdesk.core.booking.calendar import Calendar
 from frontdesk.core.booking.model import AppointmentType, Booking, BookingRules, Slot
+from frontdesk.core.booking.wording import day_name
 from frontdesk.core.nlu.entities import EMAIL
 from frontdesk.core.ports import BookingLinks, BookingStore
 from frontdesk.errors import BookingNotFoundError, InputError
@@ -118,6 +119,23 @@ class Appointments:
         later = [s for s in slots if s.start.astimezone(viewer).date() > after]
         return later[0].start.astimezone(viewer).date() if later else None
 
+    def nothing_on(self, kind: AppointmentType, day: date) -> str:
+        """Why ``day`` offers no free time of ``kind``, for the shopper."""
+        calendar = self.calendar
+        name = day_name(day)
+        if day < calendar.today():
+            return f"{name} has already passed."
+        if day > calendar.last_day(kind):
+            return f"We take bookings up to {kind.horizon_days} days ahead only."
+        if not calendar.is_open(kind, day):
+            return f"We don't do {kind.name.lower()}s on {name}."
+        starts = calendar.starts_on(kind, day)
+        if starts and starts[-1] < calendar.earliest(kind):
+            refusal = calendar.refusal(kind, starts[-1])  # says how much notice it needs
+            if refusal is not None:
+                return f"{name} is too soon: {refusal.text}"
+        return f"There's nothing free on {name}."
+
     def check(self, kind: AppointmentType, start: datetime) -> None:
         refusal = self.calendar.refusal(kind, start)
         if refusal is not None:
@@ -149,7 +167,7 @@ class Appointments:
         return booking
 
     def reschedule(self, ref: str, start: datetime) -> Booking:
-        booking = self.get(ref)
+        booking = self._changeable(ref)
         kind = self.kind(booking.type_id)
         start = start.astimezone(UTC)
         if start != booking.start:
@@ -158,7 +176,18 @@ class Appointments:
         return self.store.reschedule(ref, start, end, kind.capacity)
 
     def cancel(self, ref: str) -> Booking:
+        self._changeable(ref)
         return self.store.cancel(ref)
+
+    def _changeable(self, ref: str) -> Booking:
+        """An appointment that has started can no longer be moved or cancelled."""
+        booking = self.get(ref)
+        if booking.active and booking.start <= self.now():
+            raise InputError(
+                f"Your appointment {booking.ref} has already started or taken place, so it "
+                "can't be changed here any more. Please contact us if something went wrong."
+            )
+        return booking
 
     def upcoming(
         self, *, customer_id: str | None = None, conversation_id: str | None = None

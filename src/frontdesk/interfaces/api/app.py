@@ -14,7 +14,14 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.bootstrap import Services, build_services
 from frontdesk.config import Settings, load_settings
-from frontdesk.interfaces.api import account_routes, errors, pages, routes, socket
+from frontdesk.interfaces.api import (
+    account_routes,
+    booking_routes,
+    errors,
+    pages,
+    routes,
+    socket,
+)
 from frontdesk.interfaces.api.middleware import TraceAndLimit
 
 log = logging.getLogger("frontdesk.api")
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(routes.router)
     app.include_router(socket.router)
     app.include_router(account_routes.router)
+    app.include_router(booking_routes.router)
     if settings.demo:
         app.include_router(pages.demo_router)  # before the plain "/" it replaces
     app.include_router(pages.router)

@@ -35,6 +35,9 @@ SESSION_COOKIE = "northwind_session"
 SESSION_PURPOSE = "northwind-demo-session"
 SESSION_S = 8 * 3600
 WIDGET_TOKEN_S = 3600
+# Quick replies the widget offers before the first message.
+BOOK_STARTER = "Book an appointment"
+STARTERS = ("Track my order", BOOK_STARTER, "Returns and refunds")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -69,8 +72,22 @@ async def shop(request: Request, services: ServicesDep) -> Response:
             "customer_token": widget_token,
             "customer_name": None if customer is None else customer.name,
             "sign_in_enabled": services.tokens.enabled,
+            "book_url": _book_url(services, customer),
+            "suggestions": "|".join(
+                s for s in STARTERS if services.appointments is not None or s != BOOK_STARTER
+            ),
         },
     )
+
+
+def _book_url(services: ServicesDep, customer: Customer | None) -> str | None:
+    """The booking page, with the signed-in customer's email filled in (a signed
+    link, as the shop's backend would make it); None when the shop takes no bookings."""
+    if services.appointments is None:
+        return None
+    if services.booking_links is None:
+        return "/book"
+    return services.booking_links.book_page(customer, None)
 
 
 @demo_router.get("/login")

@@ -5,6 +5,8 @@
  *           data-customer-token="..."   (optional: JWT from the shop backend)
  *           data-title="Chat with us"   (optional)
  *           data-greeting="..."         (optional)
+ *           data-suggestions="Track my order|Book an appointment"
+ *                                       (optional: quick replies before the first message)
  *           defer></script>
  *
  * Talks only to the server it was loaded from. Renders into an open shadow root so
@@ -31,6 +33,18 @@
   const TITLE = data.title || 'Chat with us';
   const GREETING = data.greeting ||
     'Hi! Ask me about orders, delivery, returns or anything else, and I will do my best to help.';
+  // Starter quick replies, offered while the conversation has no messages yet.
+  const STARTERS = String(data.suggestions || '').split('|').map((t) => t.trim())
+    .filter(Boolean).slice(0, 6).map((label) => ({ id: 'starter', label }));
+  // The shopper's timezone, so appointment times read in their own clock. Sent only
+  // when it looks like an IANA name: the server refuses anything else.
+  const TIMEZONE = (() => {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return typeof zone === 'string' && /^[A-Za-z0-9_+\-/]{1,64}$/.test(zone) ? zone : null;
+    } catch (_) { return null; }
+  })();
+  const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
   // One record per server origin, so two frontdesk servers embedded on one site don't mix.
   const STORE_KEY = `frontdesk:v1:${BASE}`;
@@ -234,6 +248,29 @@
     return el;
   }
   function setText(el, text) { el.querySelector('[data-fd=text]').textContent = text; }
+
+  // Links a reply carries (a calendar file, a page to manage a booking): paths on the
+  // frontdesk server, so they resolve against BASE, not the shop page. Anything but
+  // http(s) (javascript:, data:) is dropped.
+  function safeUrl(raw) {
+    try {
+      const url = new URL(String(raw), BASE);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    } catch (_) { return null; }
+  }
+  function setLinks(el, links) {
+    const old = el.querySelector('[data-fd=links]');
+    if (old) old.remove();
+    const anchors = (Array.isArray(links) ? links : []).map((link) => {
+      const href = link && link.label ? safeUrl(link.url) : null;
+      return href && h('a', {
+        class: 'msg__link', 'data-fd': 'link', href, target: '_blank', rel: 'noopener',
+      }, String(link.label));
+    }).filter(Boolean);
+    if (anchors.length) {
+      el.querySelector('[data-fd=text]').after(h('div', { class: 'msg__links', 'data-fd': 'links' }, ...anchors));
+    }
+  }
   function setTime(el, iso) {
     const t = el.querySelector('time');
     t.dateTime = iso;
@@ -282,6 +319,7 @@
     }
     el.dataset.seq = ev.seq;
     setText(el, ev.text || '');
+    if (ev.source === 'bot' && ev.reply) setLinks(el, ev.reply.links);
     setTime(el, ev.at);
     setState(el, 'sent');
     if (!ev.text) el.hidden = true; // e.g. a bare mode change: keep the seq, show nothing
@@ -305,8 +343,42 @@
 
   function showOptions(list) {
     options.replaceChildren(...list.filter((o) => o && o.label).map((o) =>
-      h('button', { type: 'button', class: 'option', 'data-fd': 'option' }, String(o.label))));
+      (String(o.id || '').startsWith('date:') ? datePicker(o)
+        : h('button', { type: 'button', class: 'option', 'data-fd': 'option' }, String(o.label)))));
     options.hidden = options.childElementCount === 0;
+  }
+
+  // An option "date:MIN:MAX" (ISO dates) is a date input limited to MIN..MAX; "Show
+  // times" sends the chosen date as YYYY-MM-DD, which the assistant reads as a day.
+  let datePickers = 0;
+  function datePicker(o) {
+    const [, min, max] = String(o.id).split(':');
+    const id = `fd-date-${++datePickers}`;
+    const field = h('input', {
+      id, type: 'date', class: 'date-input', 'data-fd': 'date-input',
+      min: ISO_DAY.test(min || '') ? min : null, max: ISO_DAY.test(max || '') ? max : null,
+    });
+    const go = h('button', { type: 'button', class: 'option option--go', 'data-fd': 'date-go' }, 'Show times');
+    return h('div', { class: 'date-pick', 'data-fd': 'date-pick' },
+      h('label', { class: 'date-pick__label', for: id }, String(o.label)), field, go);
+  }
+  function sendDate(pick) {
+    const field = pick.querySelector('[data-fd=date-input]');
+    const day = field.value;
+    // Out of range or half-typed: let the browser say why, and keep the picker up.
+    if (!ISO_DAY.test(day) || (field.min && day < field.min) || (field.max && day > field.max)) {
+      if (field.reportValidity) field.reportValidity();
+      field.focus();
+      return;
+    }
+    sendText(day);
+    input.focus();
+  }
+
+  // Starters only before anything is said: no history, nothing waiting to be sent.
+  function showStarters() {
+    if (STARTERS.length && lastSeq === 0 && bySeq.size === 0 && unconfirmed.size === 0 &&
+        readStore().outbox.length === 0) showOptions(STARTERS);
   }
 
   function showTyping(source) {
@@ -350,18 +422,26 @@
     retryTimer = setTimeout(fn, delay);
   }
 
+  let sendTimezone = TIMEZONE != null;
   async function createConversation() {
     setStatus(everReady ? 'reconnecting' : 'connecting');
     try {
+      const body = {};
+      if (customerToken) body.customer_token = customerToken;
+      if (sendTimezone) body.timezone = TIMEZONE;
       const res = await fetch(`${BASE}/api/conversations`, {
         method: 'POST',
         credentials: 'omit', // the API uses tokens; never send the host page's cookies
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(customerToken ? { customer_token: customerToken } : {}),
+        body: JSON.stringify(body),
       });
       if (res.status === 401 && customerToken) {
         console.warn('frontdesk: the customer token was refused; chatting anonymously');
         customerToken = null;
+        return createConversation();
+      }
+      if (res.status === 422 && sendTimezone) { // an older server: chat without it
+        sendTimezone = false;
         return createConversation();
       }
       if (res.status === 429) {
@@ -369,11 +449,11 @@
         return;
       }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = await res.json();
-      conv = { id: String(body.conversation.id), token: body.token };
+      const started = await res.json();
+      conv = { id: String(started.conversation.id), token: started.token };
       updateStore((s) => { s.id = conv.id; s.token = conv.token; s.lastSeq = 0; });
       seenAtLoad = 0;
-      setMode(body.conversation.mode);
+      setMode(started.conversation.mode);
       connect();
     } catch (_) {
       retryLater(ensureConversation);
@@ -438,6 +518,7 @@
     }
     showOptions([]);
     setMode('bot');
+    showStarters();
   }
 
   function transmit(item) {
@@ -455,6 +536,7 @@
       attempt = 0;
       setStatus('connected');
       if (f.conversation) setMode(f.conversation.mode);
+      if (f.conversation && f.conversation.last_seq === 0) showStarters();
       // Resend everything not yet seen stored; the server deduplicates by client_message_id.
       for (const item of readStore().outbox) {
         if (!unconfirmed.has(item.cmid)) renderPending(item); // queued by another tab
@@ -572,10 +654,19 @@
   });
   input.addEventListener('input', resizeInput);
   options.addEventListener('click', (e) => {
+    const go = e.target.closest('[data-fd=date-go]');
+    if (go) { sendDate(go.closest('[data-fd=date-pick]')); return; }
     const btn = e.target.closest('[data-fd=option]');
     if (!btn) return;
     sendText(btn.textContent);
     input.focus();
+  });
+  options.addEventListener('keydown', (e) => {
+    // Enter in the date field sends it, as "Show times" does.
+    if (e.key === 'Enter' && e.target.matches && e.target.matches('[data-fd=date-input]')) {
+      e.preventDefault();
+      sendDate(e.target.closest('[data-fd=date-pick]'));
+    }
   });
   document.addEventListener('click', (e) => {
     const t = e.target instanceof Element && e.target.closest('[data-frontdesk-open]');
@@ -589,6 +680,7 @@
     document.body.append(host);
     // Outbox texts from before a reload are shown straight away as "sending".
     for (const item of readStore().outbox) renderPending(item);
+    if (!conv) showStarters(); // a known conversation shows them once it says it is empty
     if (conv || readStore().outbox.length) connect();
   }
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
