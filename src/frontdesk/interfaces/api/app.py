@@ -18,6 +18,7 @@ from frontdesk.interfaces.api import (
     account_routes,
     booking_routes,
     errors,
+    log_redaction,
     pages,
     routes,
     socket,
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def create_app_from_env() -> FastAPI:
     """uvicorn's factory for `frontdesk serve --workers N`: each worker reads FRONTDESK_*."""
+    log_redaction.install()
     return create_app()
