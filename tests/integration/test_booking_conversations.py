@@ -160,12 +160,28 @@ def test_actually_another_day_changes_the_earlier_choice(client: TestClient) -> 
     slots = say(chat, "book a video consultation")
     say(chat, labels(slots)[0])
     day = open_weekday(8)
+    # The same time on the new day, straight back to the summary, when it is free:
     changed = say(chat, f"actually {day:%A} {day.day} {day:%B}")
-    assert f"free times on {day:%A} {day.day} {day:%B}" in changed["text"]
-    picked = labels(changed)[0]
-    assert picked.startswith(f"{day:%a} {day.day} {day:%b}")
+    assert changed["text"].startswith("Here's your booking")
+    assert f"{day:%a} {day.day} {day:%b}, {labels(slots)[0].split(', ')[1]}" in changed["text"]
+    # A day with a part of it lists that day's times:
+    later = open_weekday(10)
+    listed = say(chat, f"actually {later:%A} {later.day} {later:%B} in the afternoon")
+    assert f"free afternoon times on {later:%A} {later.day} {later:%B}" in listed["text"]
+    picked = labels(listed)[0]
+    assert picked.startswith(f"{later:%a} {later.day} {later:%b}, 1")
     summary = say(chat, picked)
-    assert f"{day:%a} {day.day} {day:%b}" in summary["text"]
+    assert picked in summary["text"]
+
+
+def test_a_question_naming_another_type_is_answered_not_taken_as_a_change(
+    client: TestClient,
+) -> None:
+    chat = signed_in(client)
+    slots = say(chat, "book a video consultation")
+    answered = say(chat, "how much is an installation?")
+    assert answered["kind"] == "answer" and "£49" in answered["text"]
+    assert labels(answered) == labels(slots)  # still the video call's times
 
 
 def test_never_mind_leaves_the_booking_with_nothing_booked(client: TestClient) -> None:
@@ -299,3 +315,36 @@ def test_a_restarted_server_continues_a_booking(demo_assistant: Assistant, db: s
         summary = say(chat, labels(slots)[0])
         assert summary["text"].startswith("Here's your booking")
         assert say(chat, "Book it")["text"].startswith("Booked!")
+
+
+def test_typed_answers_at_a_summary_do_what_the_shopper_means(client: TestClient) -> None:
+    chat = signed_in(client)
+    day = open_weekday(5)
+    named = f"{day:%A} {day.day} {day:%B}"
+    summary = say(chat, f"I'd like to book a video call on {named} at 10am")
+    assert summary["text"].startswith("Here's your booking") and "10:00–10:30" in summary["text"]
+    changed = say(chat, "no, 3pm is better")  # a change of time, not a no
+    assert changed["text"].startswith("Here's your booking") and "15:00–15:30" in changed["text"]
+    booked = say(chat, "yes book it")
+    assert booked["text"].startswith("Booked!")
+    ref = ref_in(booked["text"])
+    asked = say(chat, f"move it to {named} at 4pm")
+    assert asked["text"].startswith("Move your")
+    assert say(chat, "yes move it")["text"].startswith("Done:")
+    assert appointments(client).get(ref).start.astimezone(LONDON).hour == 16
+    say(chat, "cancel my appointment")
+    assert "is cancelled" in say(chat, "cancel it")["text"]
+    assert appointments(client).get(ref).status is BookingStatus.CANCELLED
+
+
+def test_a_closed_day_then_a_time_does_not_get_stuck_on_the_closed_day(
+    client: TestClient,
+) -> None:
+    chat = signed_in(client)
+    say(chat, "book a video consultation")
+    day = open_weekday(3)
+    sunday = day + timedelta(days=6 - day.weekday())
+    closed = say(chat, f"{sunday:%A} {sunday.day} {sunday:%B}")
+    assert "Here are the nearest free times" in closed["text"]
+    summary = say(chat, "10am")
+    assert summary["text"].startswith("Here's your booking") and "10:00–10:30" in summary["text"]

@@ -86,7 +86,11 @@ def test_demo_consultation() -> None:
 def test_demo_installation() -> None:
     kind = load_booking_rules(DEMO).type("installation")
     assert kind is not None
-    assert (kind.duration_min, kind.step, kind.capacity) == (120, 60, 2)
+    assert (kind.duration_min, kind.step, kind.capacity) == (
+        120,
+        120,
+        2,
+    )  # a van does one visit at a time
     assert kind.needs_order and kind.min_notice_working_days == 2
     assert kind.price == "£49"
     assert kind.hours[5] == (OpeningHours(time(8), time(18)),)  # last start 16:00

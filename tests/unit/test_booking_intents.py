@@ -70,3 +70,22 @@ def test_the_kind_is_read_from_the_shoppers_words(text: str, type_id: str | None
     rules = load_booking_rules(DEMO / "appointments.toml")
     kind = type_named(text, rules)
     assert (None if kind is None else kind.id) == type_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do I need a camera for the call?",
+        "Can I get a call back?",
+        "I would like to get a refund for the installation",
+        "Can I make a collection from your store?",
+        "I need to change my delivery slot",
+    ],
+)
+def test_questions_about_appointments_and_look_alikes_start_no_booking(text: str) -> None:
+    assert detect_booking_intent(text) is None
+
+
+@pytest.mark.parametrize("text", ["i want to book", "can I book one for Friday?"])
+def test_a_plain_wish_to_book_starts_one(text: str) -> None:
+    assert detect_booking_intent(text) is BookingIntent.BOOK

@@ -53,7 +53,9 @@ def d(month: int, day: int, year: int = 2026) -> date:
         ("the 30th", d(11, 30)),
         ("24 Nov", TODAY),  # today has not passed
         ("1 Jan", d(1, 1, 2027)),  # passed this year: next year's
-        ("23 November", d(11, 23, 2027)),
+        ("23 November", d(11, 23, 2026)),  # just gone: a slip, refused as past
+        ("20 October", d(10, 20, 2027)),  # over a month gone: next year's
+        ("yesterday", d(11, 23, 2026)),
         ("3 Dec 2025", d(12, 3, 2025)),  # an explicit year stays, even in the past
         ("01/06/2025", d(6, 1, 2025)),
         ("May 3", d(5, 3, 2027)),

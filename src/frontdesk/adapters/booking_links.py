@@ -39,8 +39,8 @@ TAMPERED = (
 
 @dataclass(frozen=True, slots=True)
 class BookPageClaims:
-    """What a booking-page link carries: who (if the shop vouched for them) and the
-    chat it came from."""
+    """What a booking-page link carries: who (if the shop vouched for them: their id)
+    and the chat it came from."""
 
     customer: Customer | None
     conversation_id: str | None
@@ -65,11 +65,7 @@ class SignedBookingLinks:
     def book_page(self, customer: Customer | None, conversation_id: str | None) -> str:
         claims: dict[str, object] = {}
         if customer is not None:
-            claims["sub"] = customer.id
-            if customer.name:
-                claims["name"] = customer.name
-            if customer.email:
-                claims["email"] = customer.email
+            claims["sub"] = customer.id  # ids only: the page reads name and email from the CRM
         if conversation_id:
             claims["conv"] = conversation_id
         token = self._sign(BOOK_PAGE, claims, int(self._clock()) + BOOK_PAGE_S)
@@ -90,11 +86,7 @@ class SignedBookingLinks:
         claims = self._verify(BOOK_PAGE, token)
         customer = None
         if claims.get("sub"):
-            customer = Customer(
-                str(claims["sub"]),
-                _optional(claims.get("name")),
-                _optional(claims.get("email")),
-            )
+            customer = Customer(str(claims["sub"]))
         return BookPageClaims(customer, _optional(claims.get("conv")))
 
     # -- inside --------------------------------------------------------------------

@@ -158,7 +158,7 @@ class Calendar:
         if not self.is_open(kind, local.date()):
             return Refusal("closed", f"We don't do {kind.name.lower()}s on that day.")
         if start not in self.starts_on(kind, local.date()):
-            return Refusal("not_a_start", _hours_text(kind, local.date()))
+            return Refusal("not_a_start", _hours_text(kind, local.date(), self.zone))
         taken = self.store.taken(kind.id, start, start + timedelta(seconds=1))
         if taken.get(start, 0) >= kind.capacity:
             return Refusal("full", "That time is fully booked.")
@@ -191,15 +191,15 @@ def _notice_text(kind: AppointmentType) -> str:
     return f"{kind.name}s need booking at least {ahead} ahead."
 
 
-def _hours_text(kind: AppointmentType, day: date) -> str:
+def _hours_text(kind: AppointmentType, day: date, zone: ZoneInfo) -> str:
     stretches = kind.hours.get(day.weekday(), ())
     if not stretches:
         return f"We don't do {kind.name.lower()}s on that day."
     spans = ", ".join(f"{h.start:%H:%M}–{h.end:%H:%M}" for h in stretches)
     every = kind.step
     return (
-        f"{kind.name}s start every {_duration(every)} between {spans} (ending by the "
-        "close), and that time isn't one of them."
+        f"{kind.name}s start every {_duration(every)} between {spans} {zone.key} time "
+        "(ending by the close), and that time isn't one of them."
     )
 
 

@@ -9,6 +9,7 @@ confirm (a summary with one click to book) → booked.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from frontdesk.core.account.budget import turn_budget
 from frontdesk.core.account.ledger import RecordingDirectory
 from frontdesk.core.account.model import Order, OrderStatus
 from frontdesk.core.account.wording import order_label
-from frontdesk.core.booking.intents import type_named
+from frontdesk.core.booking.intents import detect_booking_intent, type_named
 from frontdesk.core.booking.model import AppointmentType, Booking, Slot
 from frontdesk.core.booking.service import (
     Appointments,
@@ -36,6 +37,7 @@ from frontdesk.core.booking.wording import (
 )
 from frontdesk.core.conversation import Link, Option, Reply, ReplyKind
 from frontdesk.core.flows.executor import (
+    QUESTION,
     Ask,
     Filled,
     Flow,
@@ -46,7 +48,7 @@ from frontdesk.core.flows.executor import (
     Retry,
     Step,
 )
-from frontdesk.core.nlu.entities import EMAIL, is_no, is_yes, order_numbers
+from frontdesk.core.nlu.entities import EMAIL, is_yes, order_numbers
 from frontdesk.core.ports import CustomerDirectory
 from frontdesk.errors import (
     BookingNotFoundError,
@@ -66,6 +68,21 @@ NO_ORDER = "-"  # the order step's value for kinds that need none
 RECENT_ORDERS = 3
 DAY_OPTIONS = 4
 PARTS = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+# At a summary: "yes move it", "please cancel it", "no problem, book it" go ahead …
+CONFIRMING = re.compile(
+    r"^\s*(?:(?:yes|yeah|yep|sure|ok|okay|please|perfect|great|fine|no problem|go ahead)"
+    r"\b[\s,.!]*)*(?:please\s+)?(?:book|move|cancel|confirm|do)\s+(?:it|that|this|the "
+    r"(?:appointment|booking|visit|call|pickup))(?:\s+please)?[\s.!]*$"
+    r"|^\s*(?:yes|yeah|yep|sure|ok|okay)[\s,.!]+please(?:\s+(?:book|move|cancel)\w*)?[\s.!]*$",
+    re.IGNORECASE,
+)
+# … and only a whole-message no ("no", "no thanks", "keep it") stops: "no, 3pm is
+# better" changes the time instead.
+DECLINING = re.compile(
+    r"^\s*(?:no|nope|nah|no thanks?|no,? thank you|don'?t|keep it(?: as it is)?|"
+    r"leave it(?: as it is)?|not now)[\s.!]*$",
+    re.IGNORECASE,
+)
 TAKEN_TEXT = "Sorry, that time has just been booked by someone else, so nothing was booked."
 
 
@@ -154,6 +171,8 @@ class BookingFlows:
     def _read_type(self, run: FlowRun, text: str, chosen: Option | None) -> Reading | None:
         if chosen is not None and chosen.id.startswith("type:"):
             return Filled({"type": chosen.id.removeprefix("type:")})
+        if QUESTION.search(text) and detect_booking_intent(text) is None:
+            return None  # "how much is an installation?" asks, it does not choose
         kind = type_named(text, self.appointments.rules)
         return None if kind is None else Filled({"type": kind.id})
 
@@ -259,7 +278,7 @@ class BookingFlows:
         if day_text:
             ask = self._slots_on(run, kind, date.fromisoformat(day_text), part, viewer)
         else:
-            slots = self.appointments.free(kind, viewer=viewer)
+            slots = self._without_own(run, self.appointments.free(kind, viewer=viewer, limit=5))[:4]
             ask = self._slot_options(
                 run, slots, f"Here are the next free times for {_a(kind.name.lower())}"
             )
@@ -284,7 +303,9 @@ class BookingFlows:
     def _slots_on(
         self, run: FlowRun, kind: AppointmentType, day: date, part: str | None, viewer: ZoneInfo
     ) -> Ask:
-        slots = self.appointments.free(kind, day=day, viewer=viewer, limit=8)
+        slots = self._without_own(
+            run, self.appointments.free(kind, day=day, viewer=viewer, limit=9)
+        )
         if part in PARTS:
             low, high = PARTS[part]
             slots = [s for s in slots if low <= s.start.astimezone(viewer).hour < high]
@@ -294,8 +315,17 @@ class BookingFlows:
                 run, slots[:6], f"Here are the free {when}times on {day_name(day)}"
             )
         why = self.appointments.nothing_on(kind, day)
-        nearest = self.appointments.free(kind, viewer=viewer)
-        return self._slot_options(run, nearest, f"{why} The nearest free times are")
+        run.data["day"] = ""  # the times shown next are the nearest, not that day's
+        nearest = self._without_own(run, self.appointments.free(kind, viewer=viewer, limit=5))
+        return self._slot_options(run, nearest[:4], f"{why} Here are the nearest free times")
+
+    def _without_own(self, run: FlowRun, slots: list[Slot]) -> list[Slot]:
+        """Moving a booking: its own time is not a new one to offer."""
+        ref = run.get("ref")
+        if ref is None:
+            return slots
+        own = self.appointments.get(ref).start
+        return [s for s in slots if s.start != own]
 
     def _slot_options(self, run: FlowRun, slots: list[Slot], lead: str) -> Ask:
         kind, viewer = self._kind(run), self._viewer(run)
@@ -326,6 +356,11 @@ class BookingFlows:
             return Retry("", {"_pick_day": "1"})
         if chosen.id.startswith("day:"):
             return Retry("", {"day": chosen.id.removeprefix("day:")})
+        if chosen.id.startswith("date:"):  # the date picker, named without the widget
+            return Retry(
+                'Please type the day you\'d like, for example "Friday" or "3 December".',
+                {"_pick_day": "1"},
+            )
         start = self.appointments.parse_slot_key(chosen.id)
         if start is None:
             return None
@@ -340,6 +375,10 @@ class BookingFlows:
         day = wanted.day or _date_or_none(run.get("day"))
         if wanted.day is not None and wanted.day < today:
             return Retry(f"{day_name(wanted.day)} has already passed.", {"day": ""})
+        if wanted.at is None and wanted.day is not None and wanted.part is None:
+            same_time = self._same_time_on(run, wanted.day)
+            if same_time is not None:
+                return Filled({"slot": _key(same_time), "day": wanted.day.isoformat()})
         if wanted.at is None:
             values = {"day": (day or today).isoformat()}
             if wanted.part:
@@ -356,6 +395,19 @@ class BookingFlows:
         except SlotRefusedError as exc:
             return Retry(exc.message, {"day": day.isoformat()})
         return Filled({"slot": _key(start), "day": day.isoformat()})
+
+    def _same_time_on(self, run: FlowRun, day: date) -> datetime | None:
+        """ "Actually Tuesday" after picking 10:00: Tuesday at 10:00, if it is free."""
+        chosen = self.appointments.parse_slot_key(run.data.get("slot", ""))
+        if chosen is None:
+            return None
+        viewer = self._viewer(run)
+        start = _local_start(day, chosen.astimezone(viewer).time(), viewer)
+        try:
+            self.appointments.check(self._kind(run), start)
+        except (SlotRefusedError, SlotTakenError):
+            return None
+        return start
 
     def _next_at(self, run: FlowRun, at: time) -> datetime | None:
         viewer = self._viewer(run)
@@ -444,9 +496,9 @@ class BookingFlows:
             if chosen.id == NO:
                 return Leave()
             return None
-        if is_yes(text):
+        if is_yes(text) or CONFIRMING.match(text):
             return Filled({"confirmed": "yes"})
-        if is_no(text):
+        if DECLINING.match(text):
             return Leave()
         return None
 

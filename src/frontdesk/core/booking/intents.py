@@ -18,18 +18,30 @@ class BookingIntent(StrEnum):
 
 _THING = (
     r"(?:appointments?|bookings?|visits?|consultations?|video ?calls?|calls?|"
-    r"installations?|installers?|technicians?|pick-?ups?|pick ups?|collections?|slots?|"
-    r"fitting|assembly)"
+    r"installations?|installers?|technicians?|pick-?ups?|pick ups?|fitting|assembly)"
 )
-_BOOK = re.compile(
-    rf"\b(?:book|schedule|arrange|set up|organi[sz]e|make|get|request|reserve)\b"
-    rf"(?:\W+\w+){{0,5}}?\W+{_THING}\b"
+# Asks us to book: always, whatever else the message says.
+_BOOK_NOW = re.compile(
+    rf"\b(?:book|schedule|arrange|set up|organi[sz]e|reserve)\b(?:\W+\w+){{0,5}}?\W+{_THING}\b"
+    r"|\b(?:can|could|may) (?:i|we) book\b|\bi (?:want|need|would like|'d like|wanna) to book\b",
+    re.IGNORECASE,
+)
+# Wants one ("I'd like a video call"): unless it asks a question about one ("do I
+# need a camera for the call?") or wants a call back, which is another thing.
+_WANT_ONE = re.compile(
+    rf"\b(?:make|get|request)\b(?:\W+\w+){{0,5}}?\W+{_THING}\b"
     rf"|\b(?:i'?d like|i would like|i want|i need|can i (?:have|get)|could i (?:have|get)|"
-    rf"i'?m after)\s+(?:a|an|to book|to have|to get|to arrange|someone)\b.*\b{_THING}\b"
+    rf"i'?m after)\s+(?:a|an|to book|to arrange|someone)\b.*\b{_THING}\b"
     r"|\bcan (?:someone|somebody|you|a technician|your team|a driver)\s+"
     r"(?:come|visit|install|assemble|put together|fit|collect|pick up)\b"
     r"|\b(?:call|chat|speak|talk) with (?:someone|an? advisor|an? expert)\b.*\babout\b",
     re.IGNORECASE,
+)
+_NOT_A_BOOKING = re.compile(
+    r"\bcall ?back\b|\brefund\b|\bfrom your (?:store|shop|warehouse)\b", re.I
+)
+_ASKS = re.compile(
+    r"^\s*(?:how|what|why|who|which|where|does|do|is|are|will|would|should)\b", re.IGNORECASE
 )
 _MY_THING = rf"(?:my|the|our|this|that)\s+(?:\w+\s+)?{_THING}"
 _CHECK = re.compile(
@@ -64,7 +76,9 @@ def detect_booking_intent(text: str) -> BookingIntent | None:
         return BookingIntent.RESCHEDULE
     if _CHECK.search(text):
         return BookingIntent.CHECK
-    if _BOOK.search(text):
+    if _BOOK_NOW.search(text):
+        return BookingIntent.BOOK
+    if _WANT_ONE.search(text) and not _ASKS.search(text) and not _NOT_A_BOOKING.search(text):
         return BookingIntent.BOOK
     return None
 

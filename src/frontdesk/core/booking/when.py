@@ -288,7 +288,9 @@ def _dated(today: date, year: int | None, month: int, day: int) -> date | None:
     if year is not None:
         return _real_date(year, month, day)
     this_year = _real_date(today.year, month, day)
-    if this_year is not None and this_year >= today:
+    # A day just gone ("23 November" on the 24th) is a slip, refused as past, not a
+    # booking eleven months ahead.
+    if this_year is not None and this_year >= today - timedelta(days=RECENT_PAST_DAYS):
         return this_year
     next_year = _real_date(today.year + 1, month, day)
     if next_year is None and this_year is None and month == 2 and day == 29:
@@ -323,6 +325,8 @@ def _beside_dates(days: list[_Found]) -> list[_Found]:
 
 # -- days named relative to today -----------------------------------------------------
 
+RECENT_PAST_DAYS = 31
+_YESTERDAY = re.compile(r"\b(?:yesterday|yday)\b")
 _DAY_AFTER = re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tomorow|tommorow|tmrw|tmr)\b")
 _TOMORROW = re.compile(r"\b(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|2moro|2morrow)\b")
 _TODAY = re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b")
@@ -348,6 +352,8 @@ def _relative_days(s: str, today: date) -> tuple[str, list[_Found]]:
 
     for m in list(_DAY_AFTER.finditer(s)):
         take(m, today + timedelta(days=2))
+    for m in list(_YESTERDAY.finditer(s)):
+        take(m, today - timedelta(days=1))
     for m in list(_TOMORROW.finditer(s)):
         take(m, today + timedelta(days=1))
     for m in _TODAY.finditer(s):  # not blanked: "this morning" is a part of day too

@@ -50,6 +50,10 @@ CORRECTION = re.compile(
     re.IGNORECASE,
 )
 SHORT_ANSWER_WORDS = 5
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:how|what|why|who|which|where|does|do|is|are|will|would|should)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +193,6 @@ class FlowExecutor:
         steps (the caller answers it and then asks the step again: ``resume``)."""
         flow = self.flows[state.name]
         run = FlowRun(flow, dict(state.data), conversation)
-        if chosen is None and LEAVE.match(text):
-            return self._left(flow)
         steps = int(run.data.get(STEPS_KEY, "0")) + 1
         if steps > flow.max_steps:
             log.warning("flow %s stopped after %d steps", flow.name, flow.max_steps)
@@ -210,7 +212,8 @@ class FlowExecutor:
             if earlier is not None:
                 target, reading = earlier
         if reading is None:
-            return None
+            # Only now: "cancel it" may be the very answer a step asked for.
+            return self._left(flow) if chosen is None and LEAVE.match(text) else None
         return self._apply(run, target, reading)
 
     def resume(self, reply: Reply, conversation: Conversation, state: FlowState) -> Reply:
@@ -242,7 +245,8 @@ class FlowExecutor:
         after the summary reopens the time, not the appointment type. Only a short
         answer or an explicit correction counts, so a question that mentions a
         type ("how much is an installation?") is not taken as a change."""
-        if not (_is_correction(text) or len(text.split()) <= SHORT_ANSWER_WORDS):
+        short_answer = len(text.split()) <= SHORT_ANSWER_WORDS and not QUESTION.search(text)
+        if not (_is_correction(text) or short_answer):
             return None
         steps = run.flow.steps
         index = steps.index(current)

@@ -28,6 +28,7 @@ from frontdesk.adapters.booking_links import BookPageClaims, SignedBookingLinks
 from frontdesk.core.booking.ics import calendar_file
 from frontdesk.core.booking.model import AppointmentType, Booking
 from frontdesk.core.booking.service import Appointments, Owner, SlotRefusedError, checked_email
+from frontdesk.core.conversation import Customer
 from frontdesk.errors import (
     BookingLinkError,
     BookingNotFoundError,
@@ -78,6 +79,24 @@ WRONG_CALENDAR_REF = (
     "This calendar link is for another booking. Open the link from your confirmation "
     "again, or ask in the chat."
 )
+
+
+TOO_MANY = (
+    "Too many bookings from your address in a short time; please wait {wait:.0f} seconds "
+    "and try again. Nothing was booked."
+)
+
+
+def _check_rate(request: Request, services: ServicesDep) -> None:
+    """Bookings per client address share the new-conversation limit: a script must
+    not be able to fill every place for weeks with made-up emails."""
+    limiter = services.start_limiter
+    if limiter is None:
+        return
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.take(f"book:{address}")
+    if wait > 0:
+        raise PageProblem(429, "Please slow down", TOO_MANY.format(wait=wait))
 
 
 class PageProblem(Exception):
@@ -140,7 +159,7 @@ async def book_form(
     """The booking page: a type, then a free time, then the email (prefilled for a
     customer the shop vouched for) and, for some types, the order number."""
     appointments = _appointments(services)
-    claims = _book_claims(services, token)
+    claims = await _book_claims(services, token)
     customer = claims.customer
     wanted, day_error = _day(day)
     form = BookForm(
@@ -163,10 +182,11 @@ async def book_form(
 @guarded
 async def book(request: Request, services: ServicesDep) -> Response:
     _check_origin(request)
+    _check_rate(request, services)
     appointments = _appointments(services)
     fields = await form_fields(request)
     token = fields.get("token", "")
-    claims = _book_claims(services, token)
+    claims = await _book_claims(services, token)
     form = BookForm(
         token=token,
         type_id=fields.get("type", ""),
@@ -423,12 +443,25 @@ def _links(services: ServicesDep) -> SignedBookingLinks:
     return services.booking_links
 
 
-def _book_claims(services: ServicesDep, token: str) -> BookPageClaims:
+async def _book_claims(services: ServicesDep, token: str) -> BookPageClaims:
     """Who the booking page is for: a visitor without a token; with one, the customer
-    the shop vouched for (BookingLinkError when it is expired or altered)."""
+    the shop vouched for (BookingLinkError when it is expired or altered), with their
+    name and email from the CRM: the link itself carries only ids, since URLs end up
+    in browser histories."""
     if not token:
         return BookPageClaims(None, None)
-    return _links(services).book_page_claims(token)
+    claims = _links(services).book_page_claims(token)
+    if claims.customer is None:
+        return claims
+    try:
+        profile = await run_in_threadpool(services.directory.customer, claims.customer.id)
+    except (CrmUnavailableError, CrmDataError) as exc:
+        log.warning("booking page without CRM details: %s", exc.message)
+        return claims  # the shopper types their email
+    if profile is None:
+        return claims
+    who = Customer(claims.customer.id, profile.name, profile.email)
+    return BookPageClaims(who, claims.conversation_id)
 
 
 async def _booking(appointments: Appointments, ref: str) -> Booking:
