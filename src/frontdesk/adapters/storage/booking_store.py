@@ -43,13 +43,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 
 from frontdesk.adapters.storage.booking_tables import AppointmentRow
-from frontdesk.adapters.storage.store import SqliteWriteLock
+from frontdesk.adapters.storage.store import SqliteWriteLock, unavailable
 from frontdesk.core.booking.model import Booking, BookingStatus
-from frontdesk.errors import BookingNotFoundError, SlotTakenError, StorageError
+from frontdesk.errors import BookingNotFoundError, SlotTakenError
 
 UNAVAILABLE = (
     "The booking store is not answering ({detail}). Check FRONTDESK_DATABASE_URL and "
@@ -272,17 +271,10 @@ class SqlBookingStore:
             yield connection
 
 
-@contextmanager
-def _unavailable() -> Iterator[None]:
+def _unavailable() -> contextlib.AbstractContextManager[None]:
     """Database failures as StorageError; an IntegrityError passes through for the
     caller to read as the taken place it is."""
-    try:
-        yield
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
-        cause = getattr(exc, "orig", None) or exc
-        raise StorageError(
-            UNAVAILABLE.format(detail=type(cause).__name__), detail=str(exc)
-        ) from exc
+    return unavailable(UNAVAILABLE)
 
 
 def _checked(name: str, value: datetime) -> datetime:

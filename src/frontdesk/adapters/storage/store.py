@@ -120,15 +120,8 @@ class SqlConversationStore:
             yield connection
 
     @staticmethod
-    @contextmanager
-    def _unavailable() -> Iterator[None]:
-        try:
-            yield
-        except (OperationalError, InterfaceError, PoolTimeout) as exc:
-            cause = getattr(exc, "orig", None) or exc
-            raise StorageError(
-                UNAVAILABLE.format(detail=type(cause).__name__), detail=str(exc)
-            ) from exc
+    def _unavailable() -> contextlib.AbstractContextManager[None]:
+        return unavailable(UNAVAILABLE)
 
     def create(self, info: ConversationInfo) -> None:
         customer = info.customer
@@ -225,6 +218,17 @@ class SqlConversationStore:
         if isinstance(self._write_lock, SqliteWriteLock):
             self._write_lock.close()
         self.engine.dispose()
+
+
+@contextmanager
+def unavailable(message: str) -> Iterator[None]:
+    """A database that does not answer as StorageError, with ``message`` (which has a
+    {detail} for the driver's error class); other errors pass through."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise StorageError(message.format(detail=type(cause).__name__), detail=str(exc)) from exc
 
 
 class SqliteWriteLock:

@@ -29,7 +29,7 @@ class Refusal:
     text: str
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -39,7 +39,7 @@ class Calendar:
         rules: BookingRules,
         store: BookingStore,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.rules = rules
         self.store = store

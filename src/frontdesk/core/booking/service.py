@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from frontdesk.core.booking.calendar import Calendar
+from frontdesk.core.booking.calendar import Calendar, utc_now
 from frontdesk.core.booking.model import AppointmentType, Booking, BookingRules, Slot
 from frontdesk.core.booking.wording import day_name
 from frontdesk.core.nlu.entities import EMAIL
@@ -69,10 +69,6 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Appointments:
     def __init__(
         self,
@@ -80,7 +76,7 @@ class Appointments:
         store: BookingStore,
         *,
         links: BookingLinks | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.rules = rules
         self.store = store
