@@ -142,6 +142,9 @@ def test_an_installation_asks_which_order_among_the_customers_own(client: TestCl
     say(not_mine, "book an installation")
     refused = say(not_mine, "order 1001")
     assert "can't find order #1001 on your account" in refused["text"]
+    named = say(signed_in(client), "book an installation for order 1001")  # not theirs
+    assert named["text"].startswith("I can't find order #1001 on your account.")
+    assert labels(named) == ["Order #1059", "Order #1055", "Order #1043"]
 
 
 def test_a_question_mid_booking_is_answered_and_the_booking_picks_up(client: TestClient) -> None:

@@ -8,7 +8,6 @@ or those made in this very conversation.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from frontdesk.core.booking.flows import BOOK, CANCEL, MOVE, BookingFlows
 from frontdesk.core.booking.intents import (
@@ -116,7 +115,7 @@ class BookingDesk:
             data["type"] = kind.id
             numbers = order_numbers(text)
             if kind.needs_order and numbers:
-                data["order"] = numbers[0]
+                data["_order_hint"] = numbers[0]  # checked against their account first
         return self._tagged(self.executor.start(BOOK, conversation, data), BookingIntent.BOOK)
 
     def _when_hints(self, conversation: Conversation, text: str) -> dict[str, str]:
@@ -130,7 +129,7 @@ class BookingDesk:
             data["day"] = wanted.day.isoformat()
         if wanted.at is not None:
             data["at"] = wanted.at.isoformat(timespec="minutes")
-            data.setdefault("day", _first_day(today, wanted.day).isoformat())
+            data.setdefault("day", (wanted.day or today).isoformat())
         if wanted.part is not None:
             data["part"] = wanted.part
         return data
@@ -179,7 +178,3 @@ class BookingDesk:
     @staticmethod
     def _tagged(reply: Reply, intent: BookingIntent) -> Reply:
         return replace(reply, intent=reply.intent or intent.value)
-
-
-def _first_day(today: date, named: date | None) -> date:
-    return named or today

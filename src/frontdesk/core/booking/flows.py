@@ -182,6 +182,13 @@ class BookingFlows:
         kind = self._kind(run)
         if not kind.needs_order:
             return {"order": NO_ORDER}
+        hint = run.data.pop("_order_hint", None)
+        if hint:  # named in the first message: the same check as a typed answer
+            reading = self._read_order(run, f"order {hint}", None)
+            if isinstance(reading, Filled):
+                return dict(reading.values)
+            if isinstance(reading, Retry):
+                run.data["_order_note"] = reading.note
         customer = run.conversation.customer
         if customer is None or self.directory is None:
             return None
@@ -191,6 +198,11 @@ class BookingFlows:
         return None
 
     def _ask_order(self, run: FlowRun) -> Ask:
+        asked = self._order_question(run)
+        note = run.data.pop("_order_note", "")
+        return Ask(f"{note} {asked.text}", asked.options) if note else asked
+
+    def _order_question(self, run: FlowRun) -> Ask:
         kind = self._kind(run)
         customer = run.conversation.customer
         if customer is not None and self.directory is not None:
