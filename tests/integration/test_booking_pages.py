@@ -330,6 +330,30 @@ def test_an_unknown_type_is_refused(demo_assistant: Assistant, db_url: str) -> N
         assert rows(client) == []
 
 
+def test_an_appointment_that_has_started_can_be_neither_moved_nor_cancelled(
+    demo_assistant: Assistant, db_url: str
+) -> None:
+    with api(demo_assistant, db_url) as client:
+        started = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
+        booking = appointments(client).store.book(
+            Booking(
+                "BK-START1", "consultation", started, started + timedelta(minutes=30), "a@b.io"
+            ),
+            3,
+        )
+        token = token_of(links(client).manage(booking))
+        page = client.get("/book", params={"type": "consultation"})
+        for path, data in (
+            ("/appointments/manage/cancel", {"token": token}),
+            ("/appointments/manage/reschedule", {"token": token, "slot": slots(page.text)[0]}),
+        ):
+            response = client.post(path, data=data, follow_redirects=False)
+            assert response.status_code == 400, path
+            assert "already started or taken place" in error_text(response.text)
+        kept = appointments(client).get("BK-START1")
+        assert kept.active and kept.start == started
+
+
 def test_a_flood_of_bookings_from_one_address_is_slowed_down(
     demo_assistant: Assistant, db_url: str
 ) -> None:

@@ -68,7 +68,6 @@ def test_dates(text: str, day: date) -> None:
     assert when is not None
     assert when.day == day
     assert when.at is None and when.part is None
-    assert not when.weekday_named
 
 
 @pytest.mark.parametrize(
@@ -95,20 +94,20 @@ def test_dates(text: str, day: date) -> None:
 )
 def test_weekdays(text: str, day: date) -> None:
     when = parse_when(text, TODAY)
-    assert when == When(day=day, at=None, part=None, weekday_named=True)
+    assert when == When(day=day, at=None, part=None)
 
 
 def test_weekday_after_today_from_other_days() -> None:
     friday = date(2026, 11, 27)
-    assert parse_when("friday", friday) == When(d(12, 4), None, None, True)
-    assert parse_when("saturday", friday) == When(d(11, 28), None, None, True)
-    assert parse_when("next week", d(11, 29)) == When(d(11, 30), None, None, False)  # Sunday
+    assert parse_when("friday", friday) == When(d(12, 4), None, None)
+    assert parse_when("saturday", friday) == When(d(11, 28), None, None)
+    assert parse_when("next week", d(11, 29)) == When(d(11, 30), None, None)  # Sunday
 
 
 def test_weekday_beside_a_date_gives_way_to_it() -> None:
-    assert parse_when("Friday 4 December", TODAY) == When(d(12, 4), None, None, False)
-    assert parse_when("Fri 4/12 at 9.30", TODAY) == When(d(12, 4), time(9, 30), None, False)
-    assert parse_when("Monday the 30th", TODAY) == When(d(11, 30), None, None, False)
+    assert parse_when("Friday 4 December", TODAY) == When(d(12, 4), None, None)
+    assert parse_when("Fri 4/12 at 9.30", TODAY) == When(d(12, 4), time(9, 30), None)
+    assert parse_when("Monday the 30th", TODAY) == When(d(11, 30), None, None)
 
 
 # ----------------------------------------------------------------------------- times
@@ -195,13 +194,13 @@ def test_times(text: str, at: time) -> None:
     ],
 )
 def test_parts_of_the_day(text: str, part: str) -> None:
-    assert parse_when(text, TODAY) == When(day=None, at=None, part=part, weekday_named=False)
+    assert parse_when(text, TODAY) == When(day=None, at=None, part=part)
 
 
 def test_part_of_today() -> None:
-    assert parse_when("this afternoon", TODAY) == When(TODAY, None, "afternoon", False)
-    assert parse_when("tonight", TODAY) == When(TODAY, None, "evening", False)
-    assert parse_when("tonight at 8", TODAY) == When(TODAY, time(20), None, False)
+    assert parse_when("this afternoon", TODAY) == When(TODAY, None, "afternoon")
+    assert parse_when("tonight", TODAY) == When(TODAY, None, "evening")
+    assert parse_when("tonight at 8", TODAY) == When(TODAY, time(20), None)
 
 
 # --------------------------------------------------------------------- whole messages
@@ -210,32 +209,32 @@ def test_part_of_today() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("actually Tuesday at 2pm", When(d(12, 1), time(14), None, True)),
-        ("can we do Friday morning instead?", When(d(11, 27), None, "morning", True)),
-        ("move it to Friday", When(d(11, 27), None, None, True)),
-        ("Could I book a call tomorrow at 10?", When(d(11, 25), time(10), None, False)),
-        ("tmrw 9am", When(d(11, 25), time(9), None, False)),
-        ("3 Dec at 10", When(d(12, 3), time(10), None, False)),
-        ("December 3rd, 2pm please", When(d(12, 3), time(14), None, False)),
-        ("2026-12-03T10:00", When(d(12, 3), time(10), None, False)),
-        ("Friday afternoon at 3", When(d(11, 27), time(15), None, True)),
-        ("Saturday at 9 in the morning", When(d(11, 28), time(9), None, True)),
-        ("order 1043, Friday at 10 please", When(d(11, 27), time(10), None, True)),
-        ("for order #1043 at 10", When(None, time(10), None, False)),
-        ("installation for 2 chairs on Thursday", When(d(11, 26), None, None, True)),
-        ("my postcode is BS6 5JT, Monday works", When(d(11, 30), None, None, True)),
-        ("Good morning! Can I book Thursday?", When(d(11, 26), None, None, True)),
+        ("actually Tuesday at 2pm", When(d(12, 1), time(14), None)),
+        ("can we do Friday morning instead?", When(d(11, 27), None, "morning")),
+        ("move it to Friday", When(d(11, 27), None, None)),
+        ("Could I book a call tomorrow at 10?", When(d(11, 25), time(10), None)),
+        ("tmrw 9am", When(d(11, 25), time(9), None)),
+        ("3 Dec at 10", When(d(12, 3), time(10), None)),
+        ("December 3rd, 2pm please", When(d(12, 3), time(14), None)),
+        ("2026-12-03T10:00", When(d(12, 3), time(10), None)),
+        ("Friday afternoon at 3", When(d(11, 27), time(15), None)),
+        ("Saturday at 9 in the morning", When(d(11, 28), time(9), None)),
+        ("order 1043, Friday at 10 please", When(d(11, 27), time(10), None)),
+        ("for order #1043 at 10", When(None, time(10), None)),
+        ("installation for 2 chairs on Thursday", When(d(11, 26), None, None)),
+        ("my postcode is BS6 5JT, Monday works", When(d(11, 30), None, None)),
+        ("Good morning! Can I book Thursday?", When(d(11, 26), None, None)),
         # several named: the last one not ruled out
-        ("not Friday, Saturday", When(d(11, 28), None, None, True)),
-        ("I can't do Friday, how about Monday?", When(d(11, 30), None, None, True)),
-        ("I'm not free on Friday but Saturday is fine", When(d(11, 28), None, None, True)),
-        ("Monday instead of Friday", When(d(11, 30), None, None, True)),
-        ("move it from Friday to Tuesday", When(d(12, 1), None, None, True)),
-        ("move it from 10am to 2pm", When(None, time(14), None, False)),
-        ("from Friday", When(d(11, 27), None, None, True)),
-        ("not 10am, 11am", When(None, time(11), None, False)),
-        ("I don't mind, Friday", When(d(11, 27), None, None, True)),
-        ("change my 3 Dec booking to Friday", When(d(11, 27), None, None, True)),
+        ("not Friday, Saturday", When(d(11, 28), None, None)),
+        ("I can't do Friday, how about Monday?", When(d(11, 30), None, None)),
+        ("I'm not free on Friday but Saturday is fine", When(d(11, 28), None, None)),
+        ("Monday instead of Friday", When(d(11, 30), None, None)),
+        ("move it from Friday to Tuesday", When(d(12, 1), None, None)),
+        ("move it from 10am to 2pm", When(None, time(14), None)),
+        ("from Friday", When(d(11, 27), None, None)),
+        ("not 10am, 11am", When(None, time(11), None)),
+        ("I don't mind, Friday", When(d(11, 27), None, None)),
+        ("change my 3 Dec booking to Friday", When(d(11, 27), None, None)),
     ],
 )
 def test_mixed_messages(text: str, expected: When) -> None:
@@ -305,18 +304,18 @@ def test_not_a_day_or_time(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["31 Feb", "30 February", "31/11", "29/02/2027", "31 June 2027"])
 def test_impossible_dates_are_no_day(text: str) -> None:
-    assert parse_when(text, TODAY) == When(day=None, at=None, part=None, weekday_named=False)
+    assert parse_when(text, TODAY) == When(day=None, at=None, part=None)
 
 
 def test_impossible_date_keeps_the_time() -> None:
-    assert parse_when("31 Feb at 10", TODAY) == When(None, time(10), None, False)
+    assert parse_when("31 Feb at 10", TODAY) == When(None, time(10), None)
 
 
 def test_only_ruled_out_is_nothing_usable() -> None:
-    assert parse_when("not Friday", TODAY) == When(None, None, None, False)
+    assert parse_when("not Friday", TODAY) == When(None, None, None)
 
 
 def test_a_bare_number_is_a_time_only_alone() -> None:
-    assert parse_when("10", TODAY) == When(None, time(10), None, False)
-    assert parse_when("Friday 10", TODAY) == When(d(11, 27), None, None, True)
+    assert parse_when("10", TODAY) == When(None, time(10), None)
+    assert parse_when("Friday 10", TODAY) == When(d(11, 27), None, None)
     assert parse_when("I need 10", TODAY) is None

@@ -56,7 +56,8 @@ class SignedBookingLinks:
     # -- issuing (the BookingLinks port) ---------------------------------------------
 
     def manage(self, booking: Booking) -> str:
-        return f"/appointments/manage?token={quote(self.manage_token(booking))}"
+        token = self._sign(MANAGE, {"ref": booking.ref}, self._booking_expiry(booking))
+        return f"/appointments/manage?token={quote(token)}"
 
     def calendar(self, booking: Booking) -> str:
         token = self._sign(CALENDAR, {"ref": booking.ref}, self._booking_expiry(booking))
@@ -70,9 +71,6 @@ class SignedBookingLinks:
             claims["conv"] = conversation_id
         token = self._sign(BOOK_PAGE, claims, int(self._clock()) + BOOK_PAGE_S)
         return f"/book?token={quote(token)}"
-
-    def manage_token(self, booking: Booking) -> str:
-        return self._sign(MANAGE, {"ref": booking.ref}, self._booking_expiry(booking))
 
     # -- reading -----------------------------------------------------------------------
 

@@ -15,10 +15,10 @@ import secrets
 import threading
 import time
 import uuid
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from frontdesk.core.booking.service import zone_or_none
 from frontdesk.core.conversation import (
     Conversation,
     ConversationInfo,
@@ -90,7 +90,7 @@ class ChatService:
             created_at=self._clock(),
             last_seq=0,
             customer=customer,
-            timezone=timezone if known_timezone(timezone) else None,
+            timezone=timezone if zone_or_none(timezone) is not None else None,
         )
         self.store.create(info)
         return info, token
@@ -193,16 +193,6 @@ class ChatService:
             reply_to=message.seq,
         )
         return self.store.append(conversation_id, event).event
-
-
-def known_timezone(name: str | None) -> bool:
-    if not name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _encodable(text: str) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from frontdesk.core.account.budget import turn_budget
@@ -31,6 +33,7 @@ from frontdesk.core.booking.wording import (
     booking_time,
     day_name,
     slot_label,
+    time_for,
     type_label,
     type_line,
     zone_note,
@@ -60,6 +63,7 @@ from frontdesk.errors import (
 )
 
 log = logging.getLogger("frontdesk.booking")
+T = TypeVar("T")
 
 BOOK, MOVE, CANCEL = "booking", "booking_move", "booking_cancel"
 YES, NO = "yes", "no"
@@ -190,7 +194,7 @@ class BookingFlows:
             if isinstance(reading, Retry):
                 run.data["_order_note"] = reading.note
         customer = run.conversation.customer
-        if customer is None or self.directory is None:
+        if customer is None:
             return None
         orders = self._orders(run, customer.id)
         if orders is not None and len(orders) == 1:
@@ -205,7 +209,7 @@ class BookingFlows:
     def _order_question(self, run: FlowRun) -> Ask:
         kind = self._kind(run)
         customer = run.conversation.customer
-        if customer is not None and self.directory is not None:
+        if customer is not None:
             orders = self._orders(run, customer.id)
             if orders:
                 return Ask(
@@ -224,34 +228,39 @@ class BookingFlows:
         if not numbers:
             return None
         customer = run.conversation.customer
-        if customer is not None and self.directory is not None:
-            try:
-                crm = RecordingDirectory(self.directory)
-                with turn_budget():
-                    found = crm.order(customer.id, numbers[0])
-                run.ledger.extend(crm.entries)
-            except (CrmUnavailableError, CrmDataError) as exc:
-                log.warning("order not checked for a booking: %s", exc.message)
-                return Filled({"order": numbers[0]})  # the shop checks it before the visit
-            if found is None:
+        if customer is not None:
+            read = self._from_crm(run, "order", lambda crm: crm.order(customer.id, numbers[0]))
+            # Unreadable: taken as typed, the shop checks it before the visit.
+            if read is not None and read[0] is None:
                 return Retry(f"I can't find order #{numbers[0]} on your account.")
         return Filled({"order": numbers[0]})
 
     def _orders(self, run: FlowRun, customer_id: str) -> list[Order] | None:
         """The customer's orders an appointment can be for (not cancelled), newest
         first; None when the CRM cannot say."""
-        assert self.directory is not None
+        read = self._from_crm(run, "orders", lambda crm: crm.orders(customer_id, 10))
+        if read is None:
+            return None
+        eligible = [o for o in read[0] if o.status is not OrderStatus.CANCELLED]
+        return eligible[:RECENT_ORDERS]
+
+    def _from_crm(
+        self, run: FlowRun, what: str, read: Callable[[RecordingDirectory], T]
+    ) -> tuple[T] | None:
+        """``read`` from the CRM within the turn's budget, noting the records in the
+        reply's ledger; None when there is no CRM or it could not answer (the flow
+        then asks instead of knowing)."""
+        if self.directory is None:
+            return None
         crm = RecordingDirectory(self.directory)
         try:
             with turn_budget():
-                orders = crm.orders(customer_id, 10)
+                return (read(crm),)
         except (CrmUnavailableError, CrmDataError) as exc:
-            log.warning("orders not read for a booking: %s", exc.message)
+            log.warning("%s not read from the CRM for a booking: %s", what, exc.message)
             return None
         finally:
             run.ledger.extend(e for e in crm.entries if e not in run.ledger)
-        eligible = [o for o in orders if o.status is not OrderStatus.CANCELLED]
-        return eligible[:RECENT_ORDERS]
 
     # -- slot ----------------------------------------------------------------------
 
@@ -273,7 +282,7 @@ class BookingFlows:
         start = _local_start(date.fromisoformat(day), time.fromisoformat(at), self._viewer(run))
         try:
             self.appointments.check(self._kind(run), start)
-        except SlotRefusedError as exc:
+        except (SlotRefusedError, SlotTakenError) as exc:
             run.data["_note"] = exc.message
             return None
         run.data.pop("at", None)
@@ -378,8 +387,10 @@ class BookingFlows:
             return None
         try:
             self.appointments.check(self._kind(run), start)
+        except SlotTakenError:  # it was free when we offered it
+            return Retry(TAKEN_TEXT, {"day": ""})
         except SlotRefusedError as exc:
-            return Retry(_refused(exc), {"day": ""})
+            return Retry(exc.message, {"day": ""})
         return Filled({"slot": chosen.id})
 
     def _wanted_slot(self, run: FlowRun, wanted: When, today: date) -> Reading:
@@ -404,7 +415,7 @@ class BookingFlows:
         start = _local_start(day, wanted.at, viewer)
         try:
             self.appointments.check(self._kind(run), start)
-        except SlotRefusedError as exc:
+        except (SlotRefusedError, SlotTakenError) as exc:
             return Retry(exc.message, {"day": day.isoformat()})
         return Filled({"slot": _key(start), "day": day.isoformat()})
 
@@ -445,16 +456,9 @@ class BookingFlows:
         if customer is None or run.get("email_source") == "typed":
             return None
         email = customer.email
-        if self.directory is not None:
-            crm = RecordingDirectory(self.directory)
-            try:
-                with turn_budget():
-                    profile = crm.customer(customer.id)
-                if profile is not None and profile.email:
-                    email = profile.email
-            except (CrmUnavailableError, CrmDataError) as exc:
-                log.warning("email not read from the CRM for a booking: %s", exc.message)
-            run.ledger.extend(crm.entries)
+        read = self._from_crm(run, "email", lambda crm: crm.customer(customer.id))
+        if read is not None and read[0] is not None and read[0].email:
+            email = read[0].email
         if not email:
             return None
         return {"email": email, "email_source": "crm"}
@@ -484,7 +488,10 @@ class BookingFlows:
         kind, viewer = self._kind(run), self._viewer(run)
         start = self._slot_start(run)
         end = start + timedelta(minutes=kind.duration_min)
-        lines = [f"• {type_label(kind)}", f"• {_span(start, end, viewer, self.appointments)}"]
+        lines = [
+            f"• {type_label(kind)}",
+            f"• {time_for(start, end, viewer, self.appointments.zone)}",
+        ]
         if run.get("order") not in (None, NO_ORDER):
             lines.append(f"• for order #{run.data['order']}")
         lines.append(f"• contact email: {run.data['email']}")
@@ -529,7 +536,7 @@ class BookingFlows:
         except SlotTakenError:
             return GoBack("slot", TAKEN_TEXT, {"day": ""})
         except SlotRefusedError as exc:
-            return GoBack("slot", _refused(exc), {"day": ""})
+            return GoBack("slot", exc.message, {"day": ""})
         except InputError as exc:
             return GoBack("email", exc.message, {"email_source": "typed"})
         except StorageError as exc:
@@ -597,8 +604,8 @@ class BookingFlows:
         kind, viewer = self._kind(run), self._viewer(run)
         start = self._slot_start(run)
         end = start + timedelta(minutes=kind.duration_min)
-        old = _span(booking.start, booking.end, viewer, self.appointments)
-        new = _span(start, end, viewer, self.appointments)
+        old = booking_time(booking, viewer, self.appointments.zone)
+        new = time_for(start, end, viewer, self.appointments.zone)
         return Ask(
             f"Move your {kind.name.lower()} ({booking.ref}) from {old} to {new}?",
             (
@@ -614,7 +621,7 @@ class BookingFlows:
         except SlotTakenError:
             return GoBack("slot", TAKEN_TEXT, {"day": ""})
         except SlotRefusedError as exc:
-            return GoBack("slot", _refused(exc), {"day": ""})
+            return GoBack("slot", exc.message, {"day": ""})
         except (BookingNotFoundError, InputError) as exc:
             return Reply(ReplyKind.BOOKING, exc.message)
         except StorageError as exc:
@@ -714,25 +721,12 @@ def _date_or_none(text: str | None) -> date | None:
         return None
 
 
-def _span(start: datetime, end: datetime, viewer: ZoneInfo, appointments: Appointments) -> str:
-    return booking_time(
-        Booking("", "", start, end, ""),
-        viewer,
-        appointments.zone,
-    )
-
-
 def _not_saved() -> Reply:
     return Reply(
         ReplyKind.BOOKING,
         "I couldn't save that just now, so nothing was changed. Please try again in a minute.",
         notes=("booking_storage_error",),
     )
-
-
-def _refused(exc: SlotRefusedError) -> str:
-    """A time that filled up between showing and booking was taken meanwhile."""
-    return TAKEN_TEXT if exc.reason == "full" else exc.message
 
 
 def _a(noun: str) -> str:

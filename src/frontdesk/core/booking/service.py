@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from frontdesk.core.booking.calendar import Calendar, utc_now
+from frontdesk.core.booking.calendar import PER_DAY, Calendar, utc_now
 from frontdesk.core.booking.model import AppointmentType, Booking, BookingRules, Slot
 from frontdesk.core.booking.wording import day_name
 from frontdesk.core.nlu.entities import EMAIL
 from frontdesk.core.ports import BookingLinks, BookingStore
-from frontdesk.errors import BookingNotFoundError, InputError
+from frontdesk.errors import BookingNotFoundError, InputError, SlotTakenError
 
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 REF_LENGTH = 6
@@ -105,15 +105,9 @@ class Appointments:
         day: date | None = None,
         viewer: ZoneInfo | None = None,
         limit: int = 4,
-        per_day: int | None = 2,
+        per_day: int | None = PER_DAY,
     ) -> list[Slot]:
         return self.calendar.free(kind, day=day, viewer=viewer, limit=limit, per_day=per_day)
-
-    def next_open_day(self, kind: AppointmentType, after: date, viewer: ZoneInfo) -> date | None:
-        """The first day after ``after`` (viewer's calendar) with a free slot."""
-        slots = self.calendar.free(kind, viewer=viewer, limit=200, per_day=None)
-        later = [s for s in slots if s.start.astimezone(viewer).date() > after]
-        return later[0].start.astimezone(viewer).date() if later else None
 
     def nothing_on(self, kind: AppointmentType, day: date) -> str:
         """Why ``day`` offers no free time of ``kind``, for the shopper."""
@@ -133,13 +127,19 @@ class Appointments:
         return f"There's nothing free on {name}."
 
     def check(self, kind: AppointmentType, start: datetime) -> None:
+        """SlotTakenError when every place is booked (whoever sees it, the store
+        losing a race or this check, it is the same news); SlotRefusedError when the
+        time cannot be booked at all."""
         refusal = self.calendar.refusal(kind, start)
-        if refusal is not None:
-            raise SlotRefusedError(refusal.text, refusal.reason)
+        if refusal is None:
+            return
+        if refusal.reason == "full":
+            raise SlotTakenError(refusal.text)
+        raise SlotRefusedError(refusal.text, refusal.reason)
 
     def book(self, type_id: str, start: datetime, owner: Owner) -> Booking:
         """Book ``start``: SlotRefusedError when it cannot be booked, SlotTakenError
-        when it filled up meanwhile; nothing is stored in either case."""
+        when it is full; nothing is stored in either case."""
         kind = self.kind(type_id)
         email = checked_email(owner.email)
         start = start.astimezone(UTC)

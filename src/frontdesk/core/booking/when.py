@@ -29,14 +29,13 @@ __all__ = ["When", "parse_when"]
 
 @dataclass(frozen=True, slots=True)
 class When:
-    """What a shopper named. Every field None (and ``weekday_named`` False): the text
+    """What a shopper named. Every field None: the text
     has something date- or time-like but nothing usable, such as an impossible date
     ("31 Feb") or only a day ruled out ("not Friday"); the caller asks again."""
 
     day: date | None  # a calendar date the shopper named
     at: time | None  # a time of day they named
     part: str | None  # "morning" | "afternoon" | "evening" when they named only that
-    weekday_named: bool  # the day came from a weekday name ("Friday")
 
 
 # -- vocabulary ----------------------------------------------------------------------
@@ -163,7 +162,7 @@ def parse_when(text: str, today: date) -> When | None:
     if not (dates or relative or times or parts):
         whole = _whole_number(s)
         if whole is None:
-            return When(None, None, None, False) if impossible else None
+            return When(None, None, None) if impossible else None
         times = [whole]
 
     day = _pick([_rule(s, f) for f in _beside_dates(dates + relative)])
@@ -175,7 +174,6 @@ def parse_when(text: str, today: date) -> When | None:
         day=day.day if day else None,
         at=clock,
         part=part_name if clock is None else None,
-        weekday_named=bool(day and day.weekday),
     )
 
 

@@ -40,10 +40,15 @@ def zone_note(viewer: ZoneInfo, shop: ZoneInfo, at: datetime) -> str:
 
 def booking_time(booking: Booking, viewer: ZoneInfo, shop: ZoneInfo) -> str:
     """The booking's time for the shopper, and in shop time when that differs."""
-    text = span(booking.start, booking.end, viewer)
-    if _same_clock(viewer, shop, booking.start):
+    return time_for(booking.start, booking.end, viewer, shop)
+
+
+def time_for(start: datetime, end: datetime, viewer: ZoneInfo, shop: ZoneInfo) -> str:
+    """A time for the shopper, and in shop time when that differs."""
+    text = span(start, end, viewer)
+    if _same_clock(viewer, shop, start):
         return text
-    return f"{text} your time ({span(booking.start, booking.end, shop)} shop time)"
+    return f"{text} your time ({span(start, end, shop)} shop time)"
 
 
 def type_label(kind: AppointmentType) -> str:

@@ -127,6 +127,8 @@ def _never(_: FlowRun) -> Mapping[str, str] | None:
 class Step:
     name: str
     fills: tuple[str, ...]  # the data keys this step sets; filled = all present
+    # May consume one-off hints in run.data ("_note", a typed time): the state saved
+    # with the question is taken after it asks.
     ask: Asker
     read: Reader  # None: the message is not an answer to this step
     auto: Auto = _never  # values that fill the step without asking, when the data says

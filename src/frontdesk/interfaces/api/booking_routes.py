@@ -10,7 +10,6 @@ changed unless the page says it was.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hmac
 import logging
@@ -226,9 +225,9 @@ async def book(request: Request, services: ServicesDep) -> Response:
     )
     try:
         booking = await run_in_threadpool(appointments.book, kind.id, start, owner)
-    except (SlotTakenError, SlotRefusedError) as exc:
-        if _taken(exc):
-            return await again(TAKEN, 409, "slot", day=start.astimezone(appointments.zone).date())
+    except SlotTakenError:
+        return await again(TAKEN, 409, "slot", day=start.astimezone(appointments.zone).date())
+    except SlotRefusedError as exc:
         return await again(f"{exc.message} {CHOOSE_TIME}", 400, "slot", day=None)
     except InputError as exc:
         return await again(exc.message, 400, "email")
@@ -321,20 +320,20 @@ async def reschedule(request: Request, services: ServicesDep) -> Response:
 
     if not booking.active:
         return await again("This appointment was cancelled, so it can't be moved.", 409)
-    if booking.end <= appointments.now():
-        return await again("This appointment has already taken place.", 400)
     key = fields.get("slot", "")
     start = appointments.parse_slot_key(key)
     if start is None:
         return await again(NOT_OFFERED if key else CHOOSE_TIME, 400)
     try:
         moved = await run_in_threadpool(appointments.reschedule, booking.ref, start)
-    except (SlotTakenError, SlotRefusedError) as exc:
-        if _taken(exc):
-            return await again(TAKEN_MOVE, 409, start.astimezone(appointments.zone).date())
+    except SlotTakenError:
+        return await again(TAKEN_MOVE, 409, start.astimezone(appointments.zone).date())
+    except SlotRefusedError as exc:
         return await again(f"{exc.message} {CHOOSE_TIME}", 400, None)
     except BookingNotFoundError:  # cancelled in another window meanwhile
         return await again("This appointment was cancelled, so it can't be moved.", 409)
+    except InputError as exc:  # it has started: the core's rule, in its words
+        return await again(exc.message, 400)
     return RedirectResponse(links.manage(moved) + "&moved=1", status_code=303)
 
 
@@ -346,20 +345,15 @@ async def cancel(request: Request, services: ServicesDep) -> Response:
     fields = await form_fields(request)
     token = fields.get("token", "")
     booking = await _booking(appointments, links.manage_ref(token))
-    if booking.active and booking.end <= appointments.now():
-        return await _manage_page(
-            request,
-            appointments,
-            links,
-            booking,
-            token=token,
-            error="This appointment has already taken place, so it can't be cancelled.",
-            status=400,
-        )
     if booking.active:
-        # Cancelled in another window meanwhile: the outcome wanted all the same.
-        with contextlib.suppress(BookingNotFoundError):
+        try:
             booking = await run_in_threadpool(appointments.cancel, booking.ref)
+        except BookingNotFoundError:
+            pass  # cancelled in another window meanwhile: the outcome wanted all the same
+        except InputError as exc:  # it has started: the core's rule, in its words
+            return await _manage_page(
+                request, appointments, links, booking, token=token, error=exc.message, status=400
+            )
     # Cancelling twice (a double click, a resent form) shows the same cancelled page.
     return RedirectResponse(links.manage(booking) + "&cancelled=1", status_code=303)
 
@@ -495,13 +489,6 @@ async def _order_not_found(
         f"We can't find order #{order_id} on your account. Please check the number in "
         "your order confirmation email."
     )
-
-
-def _taken(exc: SlotTakenError | SlotRefusedError) -> bool:
-    """Whether the time filled up after the page showed it free: the store lost the
-    race (SlotTakenError), or the check before it already saw it full. The visitor
-    did nothing wrong either way; it is a conflict (409), not a bad request."""
-    return isinstance(exc, SlotTakenError) or exc.reason == "full"
 
 
 def _order_hint(kind: AppointmentType, typed: str) -> str:
