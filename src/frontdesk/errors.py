@@ -162,3 +162,33 @@ class BookingNotFoundError(NotFoundError):
     """No such booking, or not one the caller may see."""
 
     code = "booking_not_found"
+
+
+class DuplicateAgentError(InputError):
+    """An agent with that email exists already."""
+
+    code = "agent_exists"
+
+
+class AlreadyClaimedError(FrontdeskError):
+    """Another agent claimed the conversation first."""
+
+    code = "already_claimed"
+
+
+class CaseNotFoundError(NotFoundError):
+    """No such escalation case, or not one in the agent's queues."""
+
+    code = "case_not_found"
+
+
+class CaseStateError(FrontdeskError):
+    """The case is not in a state that allows this (a closed case cannot be claimed)."""
+
+    code = "case_state"
+
+
+class CsrfError(FrontdeskError):
+    """A console change without the page's CSRF token: not from our console page."""
+
+    code = "csrf_failed"

@@ -28,6 +28,15 @@ from frontdesk.core.conversation import (
     LlmUsage,
     Mode,
 )
+from frontdesk.core.escalation.model import (
+    Agent,
+    Case,
+    CaseQuery,
+    Feedback,
+    Handled,
+    Rating,
+    Session,
+)
 from frontdesk.core.knowledge.model import Entry
 
 FloatArray = npt.NDArray[np.float32]
@@ -295,3 +304,114 @@ class BookingLinks(Protocol):
     def book_page(self, customer: Customer | None, conversation_id: str | None) -> str:
         """The booking page, with a verified customer's email filled in."""
         ...
+
+
+class AgentStore(Protocol):
+    """Agents and admins of the console, their sessions and their presence."""
+
+    def add(self, agent: Agent, password_hash: str) -> Agent:
+        """Raises DuplicateAgentError when the email is taken."""
+        ...
+
+    def get(self, agent_id: str) -> Agent | None: ...
+
+    def by_email(self, email: str) -> tuple[Agent, str] | None:
+        """The agent and their password hash, by email (any case)."""
+        ...
+
+    def all(self) -> list[Agent]: ...
+
+    def set_password(self, agent_id: str, password_hash: str) -> None: ...
+
+    def start_session(self, session: Session) -> None: ...
+
+    def session(self, id_hash: str, now: float) -> Session | None:
+        """The session if it exists and has not expired."""
+        ...
+
+    def end_session(self, id_hash: str) -> None: ...
+
+    def seen(self, agent_id: str, at: float) -> None:
+        """The agent's console is open at ``at`` (a heartbeat): they count as online."""
+        ...
+
+    def online(self, since: float) -> list[Agent]:
+        """Agents whose console was open at or after ``since``."""
+        ...
+
+
+class CaseStore(Protocol):
+    """Escalation cases, the shopper's ratings and the agents' feedback."""
+
+    def open(self, case: Case) -> Case:
+        """Store a new queued case; when the conversation already has an open one,
+        that one is returned instead (two workers escalating at once make one case)."""
+        ...
+
+    def get(self, case_id: str) -> Case | None: ...
+
+    def current(self, conversation_id: str) -> Case | None:
+        """The conversation's open case, or None."""
+        ...
+
+    def latest(self, conversation_id: str) -> Case | None:
+        """The conversation's most recent case, open or not."""
+        ...
+
+    def waiting(self, queues: tuple[str, ...] | None = None) -> list[Case]:
+        """Open cases (queued, then claimed), oldest first; None: every queue."""
+        ...
+
+    def claim(self, case_id: str, agent_id: str, at: float) -> Case:
+        """Give a queued case to ``agent_id``. Exactly one of two concurrent claims
+        wins; the other raises AlreadyClaimedError. Claiming one's own is a no-op."""
+        ...
+
+    def finish(self, case_id: str, status: str, at: float, note: str = "") -> Case:
+        """Hand back (status "returned") or close (status "closed") an open case."""
+        ...
+
+    def handled(self, since: float, queue: str | None = None) -> list[Handled]:
+        """Cases claimed and finished since ``since``: how long agents took."""
+        ...
+
+    def cases(self, query: CaseQuery) -> list[Case]:
+        """Cases created within the query's period, oldest first."""
+        ...
+
+    def rate(self, rating: Rating) -> Rating:
+        """Store the shopper's rating; a second rating of one case replaces the first."""
+        ...
+
+    def ratings(self, since: float, until: float) -> list[Rating]: ...
+
+    def add_feedback(self, feedback: Feedback) -> Feedback: ...
+
+    def feedback(self, since: float, until: float) -> list[Feedback]: ...
+
+    def close(self) -> None: ...
+
+
+class SentimentScorer(Protocol):
+    """How negative or positive a message sounds: VADER's compound score, -1 … 1."""
+
+    def compound(self, text: str) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What agents are told when a conversation joins the queue."""
+
+    case: Case
+    summary: str  # one or two lines: who, what they want, why it escalated
+    console_url: str  # where to claim it
+
+
+class Notifier(Protocol):
+    """Tells agents about a new case: an outgoing webhook, an email … A notifier
+    that fails logs and returns False; it never stops the handover."""
+
+    @property
+    def name(self) -> str: ...
+
+    def notify(self, notice: Notice) -> bool: ...

@@ -298,6 +298,7 @@ def _values(conversation_id: str, seq: int, event: Event) -> dict[str, object]:
         "reply": None if event.reply is None else event.reply.to_record(),
         "latency_ms": event.latency_ms,
         "mode": None if event.mode is None else event.mode.value,
+        "author": event.author,
     }
 
 
@@ -313,4 +314,5 @@ def _event(row: Row[Any]) -> Event:
         client_message_id=row.client_message_id,
         reply_to=row.reply_to,
         mode=None if row.mode is None else Mode(row.mode),
+        author=row.author,
     )

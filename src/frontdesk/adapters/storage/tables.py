@@ -64,8 +64,10 @@ class EventRow(Base):
     reply: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     latency_ms: Mapped[float | None] = mapped_column(Double, nullable=True)
     mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The agent's name on what a person of the shop said or did ("Sam").
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 # The CRM and booking tables share this metadata, so Alembic and the schema test see
 # them too.
-from frontdesk.adapters.storage import booking_tables, crm_tables  # noqa: E402, F401
+from frontdesk.adapters.storage import booking_tables, crm_tables, escalation_tables  # noqa: E402, F401
