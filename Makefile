@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python bench/service_bench.py --out bench/results/service.json
 	$(BIN)/python bench/account_bench.py --out bench/results/account.json
 	$(BIN)/python bench/booking_bench.py --out bench/results/booking.json
+	$(BIN)/python bench/escalation_bench.py --out bench/results/escalation.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

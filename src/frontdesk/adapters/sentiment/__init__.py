@@ -1,0 +1,1 @@
+"""Sentiment scorers for the frustration trigger (the SentimentScorer port)."""
