@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +18,13 @@ from frontdesk.adapters.embeddings.trained_model import TrainedModel, load_train
 from frontdesk.adapters.identity import CustomerTokens
 from frontdesk.adapters.index_cache import IndexCache, kb_fingerprint
 from frontdesk.adapters.llm.factory import answer_writer_from_settings
+from frontdesk.adapters.notify.factory import build_notifiers
 from frontdesk.adapters.pubsub.memory import MemoryBus
 from frontdesk.adapters.pubsub.redis_bus import RedisBus
+from frontdesk.adapters.sentiment.vader import VaderSentiment
 from frontdesk.adapters.storage.booking_store import SqlBookingStore
 from frontdesk.adapters.storage.database import make_engine
+from frontdesk.adapters.storage.escalation_store import SqlAgentStore, SqlCaseStore
 from frontdesk.adapters.storage.migrate import current_revision, head_revision
 from frontdesk.adapters.storage.store import SqlConversationStore
 from frontdesk.config import Settings, load_settings
@@ -30,6 +35,15 @@ from frontdesk.core.booking.desk import BookingDesk
 from frontdesk.core.booking.service import Appointments
 from frontdesk.core.chat import ChatService
 from frontdesk.core.engine import Assistant
+from frontdesk.core.escalation.asking import (
+    SHIPPED_EXAMPLES,
+    HumanRequestDetector,
+    load_examples,
+)
+from frontdesk.core.escalation.config import EscalationRules, load_escalation_rules
+from frontdesk.core.escalation.desk import EscalationDesk
+from frontdesk.core.escalation.handover import Handover
+from frontdesk.core.escalation.triggers import EscalationTriggers
 from frontdesk.core.knowledge.answering import FaqAnswerer, FaqHead
 from frontdesk.core.knowledge.calibration import Calibration, calibrate
 from frontdesk.core.knowledge.index import KnowledgeIndex
@@ -45,9 +59,13 @@ log = logging.getLogger("frontdesk")
 
 DEMO_KB = Path(__file__).resolve().parent / "demo" / "data" / "kb.jsonl"
 DEMO_APPOINTMENTS = DEMO_KB.parent / "appointments.toml"
+DEMO_ESCALATION = DEMO_KB.parent / "escalation.toml"
 # Calibration reference: our own demo KB and shopper messages labelled for it.
 REFERENCE_KB = DEMO_KB
 REFERENCE_MESSAGES = DEMO_KB.parent / "calibration.jsonl"
+# Sign-in attempts per client address: enough for typos, too few to guess passwords.
+CONSOLE_SIGN_INS_PER_MINUTE = 6.0
+CONSOLE_SIGN_IN_BURST = 6
 FALLBACK_WARNING = (
     "No embedding model found at {path}; answering with the TF-IDF fallback, which "
     "understands rewordings less well. Run `make setup` to export the model."
@@ -66,6 +84,13 @@ def default_appointments_path(settings: Settings) -> Path | None:
     if settings.appointments_path is not None:
         return settings.appointments_path
     return DEMO_APPOINTMENTS if settings.kb_path is None else None
+
+
+def default_escalation_path(settings: Settings) -> Path | None:
+    """The shop's escalation file; the demo's only beside the demo knowledge base."""
+    if settings.escalation_path is not None:
+        return settings.escalation_path
+    return DEMO_ESCALATION if settings.kb_path is None else None
 
 
 def choose_embedder(settings: Settings, retriever: str) -> tuple[Embedder, str, list[str]]:
@@ -183,17 +208,26 @@ class Services:
     tokens: CustomerTokens
     directory: CustomerDirectory
     crm_updates: CrmUpdates
+    # The agent console: accounts and sessions; escalation cases.
+    agents: SqlAgentStore
+    cases: SqlCaseStore
     # None: no appointments file, so no booking (the chat says so, /book is 404).
     appointments: Appointments | None = None
     booking_links: SignedBookingLinks | None = None
     # Per client address, on starting conversations; None: no limit.
     start_limiter: RateLimiter | None = None
+    # Per client address, on console sign-in attempts.
+    console_limiter: RateLimiter | None = None
 
     async def start(self) -> None:
         await self.bus.start()
 
     async def stop(self) -> None:
         await self.bus.stop()
+        if self.chat.escalation is not None:
+            self.chat.escalation.handover.close_outbox()
+        self.agents.close()
+        self.cases.close()
         self.directory.close()
         self.store.close()
 
@@ -225,6 +259,7 @@ def build_services(
     # Read before any connection opens: a bad appointments file stops start-up cleanly.
     path = default_appointments_path(settings)
     rules = None if path is None else load_booking_rules(path)
+    escalation_rules = load_escalation_rules(default_escalation_path(settings))
     store = build_store(settings)
     try:
         directory = build_directory(settings, store.engine)
@@ -253,16 +288,74 @@ def build_services(
         start_limiter = RateLimiter(
             settings.rate_limit_new_conversations_per_minute, settings.rate_limit_burst
         )
+    agents, cases = SqlAgentStore(store.engine), SqlCaseStore(store.engine)
+    escalation = build_escalation(settings, escalation_rules, assistant, store, agents, cases)
     return Services(
         settings=settings,
         assistant=assistant,
         store=store,
-        chat=ChatService(assistant, store, limiter=limiter),
+        chat=ChatService(assistant, store, limiter=limiter, escalation=escalation),
         bus=build_bus(settings),
         tokens=tokens,
         directory=directory,
         crm_updates=CrmUpdates(desk, store, SqlDeliveryLog(store.engine)),
+        agents=agents,
+        cases=cases,
         start_limiter=start_limiter,
+        console_limiter=RateLimiter(CONSOLE_SIGN_INS_PER_MINUTE, CONSOLE_SIGN_IN_BURST),
         appointments=appointments,
         booking_links=links,
     )
+
+
+def build_escalation(
+    settings: Settings,
+    rules: EscalationRules,
+    assistant: Assistant,
+    store: SqlConversationStore,
+    agents: SqlAgentStore,
+    cases: SqlCaseStore,
+) -> EscalationDesk:
+    """The triggers, the queue and the notifications of handing chats to people."""
+    sentiment = VaderSentiment()
+    detector = human_detector(assistant.answerer.index.embedder, assistant.intents)
+    # The detector's embedder: a message is embedded once for every check.
+    triggers = EscalationTriggers(rules, sentiment, detector, detector.embedder)
+    handover = Handover(
+        store,
+        cases,
+        agents,
+        rules.hours,
+        notifiers=build_notifiers(settings),
+        console_url=f"{settings.public_url}/console",
+        clock=time.time,
+    )
+    return EscalationDesk(
+        handover,
+        triggers,
+        assistant.topic_of,
+        sentiment,
+        entry_title=assistant.entry_question,
+        names_task=assistant.names_task,
+    )
+
+
+# One per embedder: its examples are embedded once, however many services share it.
+_DETECTORS: weakref.WeakKeyDictionary[Embedder, HumanRequestDetector] = weakref.WeakKeyDictionary()
+
+
+def human_detector(embedder: Embedder, intents: IntentDetector | None) -> HumanRequestDetector:
+    detector = _DETECTORS.get(embedder)
+    if detector is not None and detector.intents is intents:
+        return detector
+    if isinstance(embedder, TfidfEmbedder):
+        # TF-IDF learns its vocabulary from what it is fitted on, and the knowledge
+        # base's says little about asking for a person: the examples get their own.
+        examples = load_examples(SHIPPED_EXAMPLES)
+        own = TfidfEmbedder()
+        own.fit([text for text, _ in examples])
+        detector = HumanRequestDetector(own, examples, intents=intents)
+    else:
+        detector = HumanRequestDetector.shipped(embedder, intents)
+    _DETECTORS[embedder] = detector
+    return detector

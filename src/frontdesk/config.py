@@ -120,6 +120,27 @@ class Settings(BaseSettings):
     # Agents' calls (a conversation's CRM ledger) carry this as a bearer token.
     agent_api_key: SecretStr | None = None
 
+    # Escalation to people (docs/escalation.md). Triggers, support hours and queues
+    # (TOML); None: every trigger on, the default hours, one queue "support".
+    escalation_path: Path | None = None
+    # Where links to the console point in notifications: https://support.example.com
+    public_url: str = "http://127.0.0.1:8000"
+    # New conversations in the queue are POSTed here as JSON (Slack-compatible `text`).
+    escalation_webhook_url: str | None = None
+    escalation_webhook_secret: SecretStr | None = None  # signs the body (HMAC-SHA256)
+    # Optionally also by email: the SMTP server and who gets it.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "frontdesk@localhost"
+    smtp_starttls: bool = True
+    agent_emails: list[str] = Field(default_factory=list)
+    # Console session cookies are Secure (HTTPS only; browsers allow them on
+    # localhost). Turn off only behind a proxy that serves plain HTTP internally.
+    console_secure_cookies: bool = True
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
     @field_validator("identity_secret", "crm_webhook_secret", "agent_api_key")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -142,6 +163,7 @@ class Settings(BaseSettings):
         "shared_data",
         "kb_path",
         "appointments_path",
+        "escalation_path",
         "model_dir",
         "trained_model",
         "var_dir",
@@ -168,6 +190,18 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL such as http://localhost:11434/v1")
         return value
+
+    @field_validator("escalation_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return check_http_url(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return check_http_url(value)
 
     @field_validator("crm_url", "crm_oauth_token_url")
     @classmethod

@@ -163,7 +163,9 @@ def test_html_in_a_message_is_shown_as_text_never_run(page: Page, server: LiveSe
     for text in attacks:
         ask(page, text)
     messages = page.locator(MESSAGES)
-    expect(messages).to_have_count(4, timeout=REPLY_TIMEOUT_MS)
+    # The first is not understood; the second would be the second "I don't know" in a
+    # row, so a person takes over instead (a status line and the hand-over message).
+    expect(messages).to_have_count(5, timeout=REPLY_TIMEOUT_MS)
     customer = [text for _, source, text in rendered(page) if source == "customer"]
     assert customer == attacks
     assert page.evaluate("window.__pwned") is None

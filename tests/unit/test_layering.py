@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import ast
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[2] / "src" / "frontdesk" / "core"
 ALLOWED_THIRD_PARTY = {"numpy", "pydantic"}
 
 
+def _parse(source: str) -> ast.Module:
+    """Parsed on a fresh thread: CPython 3.11's parser checks the thread's recursion
+    counter, and an earlier test that caught a RecursionError on the main thread can
+    leave it off ("AST constructor recursion depth mismatch")."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(ast.parse, source).result()
+
+
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

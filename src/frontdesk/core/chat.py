@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontdesk.core.booking.service import zone_or_none
 from frontdesk.core.conversation import (
@@ -24,13 +24,24 @@ from frontdesk.core.conversation import (
     ConversationInfo,
     Customer,
     Event,
+    EventKind,
     Mode,
     Source,
+    reply_id,
 )
 from frontdesk.core.engine import Assistant
+from frontdesk.core.escalation.desk import EscalationDesk
+from frontdesk.core.escalation.handover import Handed, just_handed_back, mode_event_id
+from frontdesk.core.escalation.model import CaseStatus, Rating
 from frontdesk.core.ports import Appended, ConversationStore
 from frontdesk.core.rate_limit import RateLimiter
-from frontdesk.errors import InputError, MessageTooLongError, NotFoundError, RateLimitedError
+from frontdesk.errors import (
+    CaseStateError,
+    InputError,
+    MessageTooLongError,
+    NotFoundError,
+    RateLimitedError,
+)
 
 # Enough history for follow-ups and picked options; older turns do not change a reply.
 CONTEXT_EVENTS = 12
@@ -44,18 +55,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def reply_id(message_seq: int) -> str:
-    """The client id of the bot's reply to a message: a second worker answering the
-    same message finds the first one's reply stored under it instead of adding one.
-    The "/" is refused in a sender's own ids, so no message can take a reply's place."""
-    return f"reply/{message_seq}"
-
-
 @dataclass(frozen=True, slots=True)
 class Turn:
     message: Event
-    replies: tuple[Event, ...]
+    replies: tuple[Event, ...]  # everything the turn added after the message
     duplicate: bool  # the message had been stored before: nothing new was added
+    # Set when this turn put the conversation in the queue for a person.
+    handed: Handed | None = None
 
 
 class ChatService:
@@ -66,10 +72,13 @@ class ChatService:
         *,
         limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.time,
+        escalation: EscalationDesk | None = None,
     ) -> None:
         self.assistant = assistant
         self.store = store
         self.limiter = limiter
+        # Hands conversations to people; None: the assistant never escalates.
+        self.escalation = escalation
         self.max_chars = assistant.max_chars
         self._clock = clock
         # Turns of one conversation run one at a time in this process, so a reply
@@ -110,7 +119,8 @@ class ChatService:
         return self.store.events(conversation_id, after=max(0, after), limit=limit)
 
     def post(self, conversation_id: str, text: str, client_message_id: str | None = None) -> Turn:
-        """Store the shopper's message, then answer it (unless a person has the chat)."""
+        """Store the shopper's message, then answer it, unless a person has the chat:
+        then the assistant stays silent and the message waits for them."""
         self._check(text, client_message_id)
         with self._locks[hash(conversation_id) % _LOCK_STRIPES]:
             stored = self._store_message(conversation_id, text, client_message_id)
@@ -120,10 +130,40 @@ class ChatService:
                 if earlier:
                     return Turn(stored.event, tuple(earlier), True)
                 # Stored, but the process stopped before answering: answer it now.
-            if stored.mode is not Mode.BOT:
-                return Turn(stored.event, (), duplicate)
-            reply = self._answer(conversation_id, stored)
-            return Turn(stored.event, (reply,), duplicate)
+            if stored.mode in (Mode.QUEUED, Mode.AGENT):
+                return Turn(stored.event, self._listen(conversation_id, stored), duplicate)
+            if stored.mode is Mode.CLOSED:
+                reopened = self._reopen(conversation_id, stored.event.seq)
+                turn = self._answer(conversation_id, stored, duplicate)
+                return replace(turn, replies=(reopened, *turn.replies))
+            return self._answer(conversation_id, stored, duplicate)
+
+    def _reopen(self, conversation_id: str, message_seq: int) -> Event:
+        """A message after an agent closed the chat opens it again, to the assistant."""
+        self.store.set_mode(conversation_id, Mode.BOT)
+        event = Event(
+            Source.SYSTEM,
+            "The assistant is back with you.",
+            self._clock(),
+            kind=EventKind.MODE,
+            mode=Mode.BOT,
+            client_message_id=mode_event_id(message_seq),
+            reply_to=message_seq,
+        )
+        return self.store.append(conversation_id, event).event
+
+    def rate(self, conversation_id: str, score: int, comment: str = "") -> Rating:
+        """The shopper's rating of their conversation with an agent, once it is closed."""
+        desk = self.escalation
+        case = None if desk is None else desk.handover.cases.latest(conversation_id)
+        if desk is None or case is None or case.status is not CaseStatus.CLOSED:
+            raise CaseStateError(
+                "There is nothing to rate yet: ratings are for conversations an agent closed."
+            )
+        if not 1 <= score <= 5:
+            raise InputError("A rating is a whole number from 1 (poor) to 5 (excellent).")
+        rating = Rating(conversation_id, case.id, score, self._clock(), comment.strip()[:2000])
+        return desk.handover.cases.rate(rating)
 
     # -- steps -------------------------------------------------------------------------
 
@@ -173,15 +213,36 @@ class ChatService:
         event = Event(Source.CUSTOMER, text, self._clock(), client_message_id=client_message_id)
         return self.store.append(conversation_id, event)
 
-    def _answer(self, conversation_id: str, stored: Appended) -> Event:
+    def _answer(self, conversation_id: str, stored: Appended, duplicate: bool) -> Turn:
         message = stored.event
         earlier = [
             e for e in self.store.recent(conversation_id, CONTEXT_EVENTS + 1) if e.seq < message.seq
         ][-CONTEXT_EVENTS:]
+        desk = self.escalation
+        if desk is not None:
+            trigger = desk.before_reply(earlier, message.text)
+            if trigger is not None:
+                handed = desk.escalate(
+                    conversation_id, trigger, [*earlier, message], stored.customer, message.seq
+                )
+                return Turn(message, handed.events, duplicate, handed)
         conversation = Conversation(
-            conversation_id, stored.mode, earlier, stored.customer, stored.timezone
+            conversation_id,
+            stored.mode,
+            list(earlier),
+            stored.customer,
+            stored.timezone,
+            briefing=self._briefing(conversation_id, earlier),
         )
         reply = self.assistant.respond(conversation, message.text)
+        if desk is not None:
+            trigger = desk.after_reply(earlier, message.text, reply)
+            if trigger is not None:
+                # Rather than a second "I don't know", a person.
+                handed = desk.escalate(
+                    conversation_id, trigger, [*earlier, message], stored.customer, message.seq
+                )
+                return Turn(message, handed.events, duplicate, handed)
         latency = conversation.events[-1].latency_ms
         event = Event(
             Source.BOT,
@@ -192,7 +253,22 @@ class ChatService:
             client_message_id=reply_id(message.seq),
             reply_to=message.seq,
         )
-        return self.store.append(conversation_id, event).event
+        return Turn(message, (self.store.append(conversation_id, event).event,), duplicate)
+
+    def _listen(self, conversation_id: str, stored: Appended) -> tuple[Event, ...]:
+        """A message while a person has (or is about to have) the chat: kept for them;
+        an email left while waiting is acknowledged."""
+        if self.escalation is None or stored.mode is not Mode.QUEUED:
+            return ()
+        handover = self.escalation.handover
+        noted = handover.left_email(conversation_id, stored.event.text, stored.event.seq)
+        return () if noted is None else (noted,)
+
+    def _briefing(self, conversation_id: str, earlier: list[Event]) -> str | None:
+        if self.escalation is None or not just_handed_back(earlier):
+            return None
+        case = self.escalation.handover.cases.latest(conversation_id)
+        return None if case is None or not case.note else case.note
 
 
 def _encodable(text: str) -> bool:

@@ -37,6 +37,7 @@ class ReplyKind(StrEnum):
     UNAVAILABLE = "unavailable"  # the CRM could not be reached or read: try later, or a person
     NOTICE = "notice"  # said unprompted: the CRM told us an order shipped, a payment arrived …
     BOOKING = "booking"  # a step of booking, moving or cancelling an appointment
+    HANDOVER = "handover"  # a person takes over: the queue place and the wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,13 @@ class Link:
 
     label: str
     url: str
+
+
+def reply_id(message_seq: int) -> str:
+    """The client id of the bot's reply to a message: a second worker answering the
+    same message finds the first one's reply stored under it instead of adding one.
+    The "/" is refused in a sender's own ids, so no message can take a reply's place."""
+    return f"reply/{message_seq}"
 
 
 _OPTION_NUMBER = re.compile(r"^\s*(?:option\s*)?#?([1-9])\s*[.)]?\s*$", re.IGNORECASE)
@@ -234,6 +242,8 @@ class Event:
     client_message_id: str | None = None
     reply_to: int | None = None  # a bot reply: the seq of the message it answers
     mode: Mode | None = None  # a MODE event: the new mode
+    # Who said it when that is a person of the shop: the agent's name ("Sam").
+    author: str | None = None
 
 
 @dataclass
@@ -246,6 +256,9 @@ class Conversation:
     # The shopper's IANA timezone as their browser reported it ("Europe/Paris"); None:
     # unknown, and times are shown in the shop's.
     timezone: str | None = None
+    # What an agent did before handing the conversation back ("refund issued for
+    # order 1043"): the assistant reads the next message in its light.
+    briefing: str | None = None
 
     def append(self, event: Event) -> None:
         self.events.append(event)

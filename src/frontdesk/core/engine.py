@@ -12,7 +12,9 @@ import time
 from dataclasses import replace
 
 from frontdesk.core.account.desk import AccountDesk
+from frontdesk.core.account.intents import detect_account_intent
 from frontdesk.core.booking.desk import BookingDesk
+from frontdesk.core.booking.intents import detect_booking_intent
 from frontdesk.core.conversation import (
     Conversation,
     FlowState,
@@ -96,6 +98,35 @@ class Assistant:
                 reply = replace(reply, intent=intent.name, intent_confidence=intent.confidence)
         conversation.add_bot(reply, (time.perf_counter() - started) * 1000.0)
         return reply
+
+    def topic_of(self, text: str) -> tuple[str, str]:
+        """What a message is about, for escalation reports: the nearest FAQ entry
+        ("faq:12", its question) when retrieval is not lost, else the trained
+        model's intent, else ("none", …)."""
+        said = normalise(text)[: self.max_chars]
+        decision = self.answerer.decide(said)
+        if decision.kind is not ReplyKind.ABSTAIN and decision.entries:
+            entry = decision.entries[0]
+            return f"faq:{entry.id}", entry.question
+        pattern = detect_account_intent(said) or detect_booking_intent(said)
+        named = None if pattern is None else pattern.value
+        if named is None and self.intents is not None:
+            detected = self.intents.detect(said)
+            named = None if detected is None else detected.name
+        if named is not None:
+            return f"intent:{named}", named.replace("_", " ").capitalize()
+        return "none", "Not in the knowledge base"
+
+    def names_task(self, text: str) -> bool:
+        """The message asks for something the assistant does itself: book, move or
+        cancel an appointment; track, cancel or change an order …"""
+        said = normalise(text)[: self.max_chars]
+        return (detect_booking_intent(said) or detect_account_intent(said)) is not None
+
+    def entry_question(self, entry_id: str) -> str | None:
+        """The question of a knowledge-base entry, for people reading its id."""
+        kb = self.answerer.index.kb
+        return kb.get(entry_id).question if entry_id in kb else None
 
     def describe(self) -> dict[str, object]:
         calibration = self.answerer.calibration
@@ -317,7 +348,11 @@ def _points_elsewhere(alone: Decision, joined: Decision) -> bool:
 
 def _context_query(conversation: Conversation) -> str | None:
     """The shopper's last question, as the assistant read it. An abstained question
-    still sets the topic: "can I get a new one sent out?" follows it all the same."""
+    still sets the topic: "can I get a new one sent out?" follows it all the same.
+    Just after an agent handed the chat back, what they did is the topic: "how long
+    will that take?" after "refund issued for order 1043" is about the refund."""
+    if conversation.briefing:
+        return conversation.briefing
     last = conversation.last_bot_reply()
     if last is None or last.kind not in (ReplyKind.ANSWER, ReplyKind.CLARIFY, ReplyKind.ABSTAIN):
         return None

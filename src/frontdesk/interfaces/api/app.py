@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator
@@ -9,6 +11,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -17,6 +20,8 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.interfaces.api import (
     account_routes,
     booking_routes,
+    console_routes,
+    console_socket,
     errors,
     log_redaction,
     pages,
@@ -26,6 +31,7 @@ from frontdesk.interfaces.api import (
 from frontdesk.interfaces.api.middleware import TraceAndLimit
 
 log = logging.getLogger("frontdesk.api")
+WAIT_TICK_S = 30.0
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -46,9 +52,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             raise
         for note in built.assistant.startup_notes:
             log.warning(note)
+        ticker = asyncio.create_task(_tick_waits(built))
         try:
             yield
         finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
             await built.stop()
 
     app = FastAPI(
@@ -73,6 +83,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(socket.router)
     app.include_router(account_routes.router)
     app.include_router(booking_routes.router)
+    app.include_router(console_routes.pages)
+    app.include_router(console_routes.api)
+    app.include_router(console_socket.router)
     if settings.demo:
         app.include_router(pages.demo_router)  # before the plain "/" it replaces
     app.include_router(pages.router)
@@ -83,6 +96,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     return app
+
+
+async def _tick_waits(services: Services) -> None:
+    """Waiting shoppers' estimates, refreshed as agents come and go and time passes."""
+    while True:
+        await asyncio.sleep(WAIT_TICK_S)
+        try:
+            cases = await run_in_threadpool(services.cases.waiting, None)
+            for queue in sorted({case.queue for case in cases}):
+                await console_routes.publish_waits(services, queue)
+        except Exception:  # the next tick tries again
+            log.exception("could not refresh the queue's wait estimates")
 
 
 def create_app_from_env() -> FastAPI:

@@ -10,6 +10,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 
 # More than the forms ever send; a body with more is not one of ours.
 MAX_FIELDS = 20
@@ -34,7 +35,7 @@ async def form_fields(request: Request) -> dict[str, str]:
     return fields
 
 
-def same_origin(request: Request) -> bool:
+def same_origin(request: HTTPConnection) -> bool:
     """False when the browser says the form was posted from another site.
 
     Browsers send Origin with every cross-site POST, so a page elsewhere cannot make

@@ -17,12 +17,16 @@ from starlette.exceptions import HTTPException
 
 from frontdesk.errors import (
     AgentAuthError,
+    AlreadyClaimedError,
     BookingLinkError,
+    CaseStateError,
     ConfigError,
     CrmConflictError,
     CrmDataError,
     CrmNotFoundError,
     CrmUnavailableError,
+    CsrfError,
+    DuplicateAgentError,
     FrontdeskError,
     IdentityError,
     InputError,
@@ -56,6 +60,10 @@ STATUS: dict[type[FrontdeskError], int] = {
     NotConfiguredError: 503,
     SlotTakenError: 409,
     BookingLinkError: 400,
+    AlreadyClaimedError: 409,
+    CaseStateError: 409,
+    DuplicateAgentError: 409,
+    CsrfError: 403,
 }
 HTTP_CODES = {
     404: ("not_found", "There is nothing at this address."),

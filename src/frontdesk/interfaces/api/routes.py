@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from frontdesk.bootstrap import Services
 from frontdesk.core.chat import Turn
+from frontdesk.core.ports import LiveMessage
 from frontdesk.errors import RateLimitedError
 from frontdesk.interfaces.api.deps import ServicesDep, TokenDep
 from frontdesk.interfaces.api.schemas import (
@@ -21,6 +22,7 @@ from frontdesk.interfaces.api.schemas import (
     ErrorOut,
     EventsOut,
     PostMessage,
+    RatingIn,
     StartConversation,
     Started,
     TurnOut,
@@ -28,6 +30,8 @@ from frontdesk.interfaces.api.schemas import (
 from frontdesk.interfaces.api.wire import conversation_json, event_json
 
 router = APIRouter(prefix="/api", tags=["conversations"])
+# The bus channel every agent console listens on for queue changes.
+CONSOLE_CHANNEL = "console"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown conversation or wrong token."}
 }
@@ -79,6 +83,14 @@ async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> 
     events again; receivers drop seqs they have already seen."""
     for event in (turn.message, *turn.replies):
         await services.bus.publish(conversation_id, {"type": "event", "event": event_json(event)})
+    if turn.handed is not None:
+        # Agents' consoles, live: the queue re-reads itself (each agent sees only
+        # their queues); the id lets a console chime for a case that is theirs.
+        case = turn.handed.case
+        wait: LiveMessage = {"type": "wait", "wait": turn.handed.wait.as_dict()}
+        await services.bus.publish(conversation_id, wait)
+        new_case = {"id": case.id, "queue": case.queue}
+        await services.bus.publish(CONSOLE_CHANNEL, {"type": "queue", "new_case": new_case})
 
 
 @router.post(
@@ -167,3 +179,21 @@ async def post_message(
             "duplicate": turn.duplicate,
         }
     )
+
+
+@router.post(
+    "/conversations/{conversation_id}/rating",
+    status_code=201,
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorOut, "description": "No conversation with an agent to rate yet."},
+    },
+)
+async def rate_conversation(
+    conversation_id: str, body: RatingIn, services: ServicesDep, token: TokenDep
+) -> dict[str, object]:
+    """The shopper's rating (1–5, and a comment) of a conversation an agent closed.
+    Rating again replaces the first one."""
+    await run_in_threadpool(services.chat.open, conversation_id, token)
+    await run_in_threadpool(services.chat.rate, conversation_id, body.score, body.comment)
+    return {"ok": True}

@@ -63,6 +63,7 @@ class ReplyOut(BaseModel):
         "unavailable",
         "notice",
         "booking",
+        "handover",
     ]
     text: str
     source_ids: list[str] = Field(description="The knowledge-base entries it came from.")
@@ -83,6 +84,7 @@ class EventOut(BaseModel):
     client_message_id: str | None
     reply_to: int | None
     mode: str | None
+    author: str | None = Field(default=None, description="The agent's name on their messages")
     reply: ReplyOut | None
     latency_ms: float | None
 
@@ -127,3 +129,8 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorDetail
+
+
+class RatingIn(BaseModel):
+    score: int = Field(ge=1, le=5, description="1 (poor) … 5 (excellent)")
+    comment: str = Field(default="", max_length=2000)

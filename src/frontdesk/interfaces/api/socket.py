@@ -2,8 +2,10 @@
 
 Protocol (JSON text frames): the client's first frame is
 `{"type": "hello", "token": ..., "after": <last seq seen>}`; the server answers
-`ready`, then every stored event after `after`, then live `event`, `typing`, `ack`
-and `error` frames. The client sends `{"type": "message", "text", "client_message_id"}`.
+`ready` (with `wait` while queued for a person), then every stored event after
+`after`, then live `event`, `typing` (bot, agent), `wait`, `ack` and `error` frames.
+The client sends `{"type": "message", "text", "client_message_id"}`, and
+`{"type": "typing", "on": bool}` while the shopper types (the agent sees it).
 Close code 4404: unknown conversation or wrong token; 4400: no valid hello.
 """
 
@@ -21,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from frontdesk.bootstrap import Services
+from frontdesk.core.conversation import ConversationInfo, Mode
 from frontdesk.core.ports import LiveMessage
 from frontdesk.errors import FrontdeskError, NotFoundError, RateLimitedError
 from frontdesk.interfaces.api.errors import error_body, public_message, status_of
@@ -36,6 +39,7 @@ CLOSE_NOT_FOUND = 4404
 HISTORY_PAGE = 500
 MAX_SEQ = 2**31 - 1
 CLOSE_SERVER_ERROR = 1011
+_FRAMES = ("message", "ping", "typing")
 
 
 @router.websocket("/api/conversations/{conversation_id}/ws")
@@ -63,7 +67,11 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
     services.bus.subscribe(conversation_id, outbox)
     writer = asyncio.create_task(_write(websocket, outbox, services, conversation_id, after))
     try:
-        await outbox.put({"type": "ready", "conversation": conversation_json(info)})
+        ready: LiveMessage = {"type": "ready", "conversation": conversation_json(info)}
+        wait = await run_in_threadpool(current_wait, services, info)
+        if wait is not None:
+            ready["wait"] = wait
+        await outbox.put(ready)
         await _backlog(services, conversation_id, after, outbox)
         await _read(websocket, services, conversation_id, outbox)
     except WebSocketDisconnect:
@@ -79,6 +87,15 @@ async def conversation_socket(websocket: WebSocket, conversation_id: str) -> Non
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
+
+
+def current_wait(services: Services, info: ConversationInfo) -> dict[str, object] | None:
+    """Where a waiting shopper stands in the queue now."""
+    desk = services.chat.escalation
+    if desk is None or info.mode is not Mode.QUEUED:
+        return None
+    case = desk.handover.cases.current(info.id)
+    return None if case is None else desk.handover.wait_for(case).as_dict()
 
 
 async def _hello(websocket: WebSocket) -> tuple[str, int] | None:
@@ -143,6 +160,10 @@ async def _read(
             )
         elif frame.get("type") == "ping":
             await outbox.put({"type": "pong"})
+        elif frame.get("type") == "typing":
+            if isinstance(frame.get("on"), bool):
+                typing = {"type": "typing", "source": "customer", "on": frame["on"]}
+                await services.bus.publish(conversation_id, typing)
         else:
             await _message(websocket, services, conversation_id, frame, outbox)
 
@@ -255,7 +276,7 @@ def _parse(raw: str) -> dict[str, Any] | None:
         frame = json.loads(raw)
     except (ValueError, RecursionError):
         return None
-    return frame if isinstance(frame, dict) and frame.get("type") in ("message", "ping") else None
+    return frame if isinstance(frame, dict) and frame.get("type") in _FRAMES else None
 
 
 def _error(

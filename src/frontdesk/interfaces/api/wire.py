@@ -21,6 +21,7 @@ def event_json(event: Event) -> dict[str, object]:
         "client_message_id": event.client_message_id,
         "reply_to": event.reply_to,
         "mode": None if event.mode is None else event.mode.value,
+        "author": event.author,
         "reply": None if event.reply is None else reply_json(event.reply),
         "latency_ms": None if event.latency_ms is None else round(event.latency_ms, 2),
     }

@@ -1,10 +1,12 @@
-"""The `frontdesk` command line: ask, chat, eval, train, serve, kb, db, model, openai."""
+"""The `frontdesk` command line: ask, chat, eval, train, serve, kb, db, model, openai,
+agents."""
 
 from __future__ import annotations
 
 import typer
 
 from frontdesk.interfaces.cli import (
+    agents_cmds,
     answer_cmds,
     demo_cmds,
     eval_cmd,
@@ -30,6 +32,7 @@ app.add_typer(kb_cmds.app, name="kb", help="Knowledge-base tools: clean, export,
 app.add_typer(serve_cmds.db_app, name="db", help="The conversation store: upgrade.")
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
 app.add_typer(demo_cmds.app, name="demo", help="The demo shop's data: seed.")
+app.add_typer(agents_cmds.app, name="agents", help="Agent console accounts: add, list, password.")
 app.add_typer(
     openai_cmds.app,
     name="openai",

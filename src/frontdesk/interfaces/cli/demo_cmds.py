@@ -17,10 +17,13 @@ from frontdesk.adapters.crm.sql_directory import SqlCustomerDirectory
 from frontdesk.adapters.crm.sql_seed import SeedResult, seed_crm
 from frontdesk.adapters.crm.webhooks import signed_headers
 from frontdesk.adapters.crm.wire import update_to_json
+from frontdesk.adapters.passwords import hash_password
 from frontdesk.adapters.storage.database import make_engine
+from frontdesk.adapters.storage.escalation_store import SqlAgentStore
 from frontdesk.adapters.storage.migrate import upgrade
 from frontdesk.config import Settings, load_settings
 from frontdesk.core.account.model import CrmUpdate, Order, OrderStatus, Shipment, UpdateKind
+from frontdesk.demo.agents import DEMO_AGENT, DEMO_AGENT_PASSWORD
 from frontdesk.demo.crm_seed import CUSTOMERS, demo_crm
 from frontdesk.errors import ConfigError, FrontdeskError, InputError
 from frontdesk.interfaces.cli.common import console, fail, redacted
@@ -45,11 +48,24 @@ def seed(
         try:
             upgrade(engine)
             result = seed_crm(engine, demo_crm(), reset=reset)
+            seed_demo_agent(SqlAgentStore(engine))
         finally:
             engine.dispose()
     except FrontdeskError as exc:
         fail(exc)
     console.print(_summary(result, redacted(settings.database)), soft_wrap=True)
+    console.print(
+        f"Agent console: /console, signed in as {DEMO_AGENT.email} with the password "
+        f"{DEMO_AGENT_PASSWORD} (the demo's own account; add real ones with "
+        "`frontdesk agents add`).",
+        soft_wrap=True,
+    )
+
+
+def seed_demo_agent(store: SqlAgentStore) -> None:
+    """The demo's agent, once; a password changed since is left alone."""
+    if store.by_email(DEMO_AGENT.email) is None:
+        store.add(DEMO_AGENT, hash_password(DEMO_AGENT_PASSWORD))
 
 
 def _summary(result: SeedResult, where: str) -> str:

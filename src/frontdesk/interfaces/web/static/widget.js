@@ -51,6 +51,10 @@
   const BACKOFF_MIN = 500;
   const BACKOFF_MAX = 10000;
   const TYPING_TIMEOUT = 30000; // a lost `on:false` must not leave the dots up forever
+  // The shopper's own typing, told to the agent: at most one "on" every 3 s, and
+  // "off" after 4 s without a keystroke (or when the message is sent).
+  const TYPING_ON_EVERY = 3000;
+  const TYPING_IDLE = 4000;
   const LABELS = { customer: 'You', bot: 'Assistant', agent: 'Agent', system: 'Notice' };
   const MODES = {
     bot: 'Automated assistant',
@@ -58,6 +62,8 @@
     agent: 'Chatting with our team',
     closed: 'This conversation has ended',
   };
+  // Modes in which a person may be reading along (so the shopper's typing is worth telling).
+  const HUMAN_MODES = new Set(['queued', 'agent']);
 
   /* ---------- storage ---------- */
 
@@ -104,7 +110,7 @@
   function readStore() {
     const s = load();
     if (!s || s.customer !== IDENTITY) {
-      return { customer: IDENTITY, id: null, token: null, lastSeq: 0, outbox: [] };
+      return { customer: IDENTITY, id: null, token: null, lastSeq: 0, outbox: [], rated: null };
     }
     if (!Array.isArray(s.outbox)) s.outbox = [];
     return s;
@@ -185,9 +191,14 @@
     class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', tabindex: '0',
   }, greeting);
   const typingSlot = h('div', { class: 'typing-slot', 'aria-live': 'polite' });
+  // The assistant's dots say who only to screen readers; a person's name is shown.
+  const typingLabel = h('span', { class: 'sr', 'data-fd': 'typing-label' }, 'Assistant is typing');
   const typing = h('div', { class: 'typing', 'data-fd': 'typing' },
-    h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-    h('span', { class: 'sr' }, 'Assistant is typing'));
+    h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), typingLabel);
+  // Where the shopper stands in the queue for a person, while waiting.
+  const waitBanner = h('p', { class: 'wait', 'data-fd': 'wait', role: 'status', hidden: '' });
+  // The rating form once an agent has closed the conversation (and the thanks after).
+  const ratingSlot = h('div', { class: 'rating-slot', 'data-fd': 'rating-slot' });
   const options = h('div', {
     class: 'options', 'data-fd': 'options', role: 'group', 'aria-label': 'Suggested replies', hidden: '',
   });
@@ -206,7 +217,7 @@
   },
   h('header', { class: 'head' },
     h('div', { class: 'head__text' }, h('h2', { class: 'title' }, TITLE), subtitle), closeBtn),
-  log, typingSlot, options, status, form);
+  waitBanner, log, typingSlot, ratingSlot, options, status, form);
 
   // The inline rule keeps the unstyled markup invisible until widget.css has loaded
   // (widget.css, which comes later in the cascade, turns .fd back on).
@@ -227,6 +238,13 @@
   let retryTimer = null;
   let creating = null;      // in-flight POST, so open() and send() don't create two
   let typingTimer = null;
+  let mode = 'bot';         // the conversation's mode as last heard
+  let agentName = '';       // the person the shopper is chatting with, once one joined
+  let historyEnd = 0;       // events up to this seq were stored before the last `ready`
+  let wait = null;          // the latest queue estimate, while queued
+  let typingOnAt = 0;       // when the shopper's last typing "on" went out
+  let typingSent = false;   // an "on" went out and its "off" has not
+  let typingIdle = null;
   const bySeq = new Map();       // seq -> bubble: never render a seq twice
   const unconfirmed = new Map(); // client_message_id -> bubble still waiting for its event
 
@@ -240,11 +258,16 @@
 
   /* ---------- rendering ---------- */
 
-  function bubble(source) {
+  function bubble(source, author) {
+    // A person from the shop's team is shown by name ("Sam"); the rest by role.
+    const who = source === 'agent' && author ? String(author) : (LABELS[source] || source);
     const el = h('div', { class: `msg msg--${source}`, 'data-fd': 'message', 'data-source': source },
-      h('span', { class: 'sr' }, `${LABELS[source] || source}: `),
+      h('span', { class: 'sr' }, `${who}: `),
       h('div', { class: 'msg__text', 'data-fd': 'text' }),
       h('div', { class: 'msg__meta' }, h('time'), h('span', { class: 'msg__note' })));
+    if (source === 'agent') {
+      el.prepend(h('span', { class: 'msg__author', 'data-fd': 'author', 'aria-hidden': 'true' }, who));
+    }
     return el;
   }
   function setText(el, text) { el.querySelector('[data-fd=text]').textContent = text; }
@@ -315,9 +338,10 @@
       unconfirmed.delete(cmid);
       el.remove();
     } else {
-      el = bubble(ev.source);
+      el = bubble(ev.source, ev.author);
     }
     el.dataset.seq = ev.seq;
+    if (ev.kind === 'mode' && ev.mode) el.dataset.mode = ev.mode;
     setText(el, ev.text || '');
     if (ev.source === 'bot' && ev.reply) setLinks(el, ev.reply.links);
     setTime(el, ev.at);
@@ -331,7 +355,11 @@
     updateStore((s) => { if (conv && s.id === conv.id) s.lastSeq = Math.max(s.lastSeq || 0, ev.seq); });
 
     if (ev.source === 'bot' || ev.source === 'agent') hideTyping();
-    if (ev.kind === 'mode' && ev.mode) setMode(ev.mode);
+    if (ev.author && (ev.source === 'agent' || ev.mode === 'agent')) agentName = String(ev.author);
+    // History replayed after `ready` shows what happened; the mode, banner and rating
+    // form follow `ready` (the mode now), so only a live change moves them.
+    if (ev.kind === 'mode' && ev.mode && ev.seq > historyEnd) setMode(ev.mode);
+    else showSubtitle(); // the agent's name, once the history has told it
     // Quick replies belong to the newest event only, and only when that is the bot's.
     const opts = ev.source === 'bot' && ev.reply && ev.reply.options;
     showOptions(Array.isArray(opts) ? opts : []);
@@ -381,8 +409,14 @@
         readStore().outbox.length === 0) showOptions(STARTERS);
   }
 
-  function showTyping(source) {
-    typing.lastChild.textContent = source === 'agent' ? 'Agent is typing' : 'Assistant is typing';
+  function showTyping(source, name) {
+    const person = source === 'agent';
+    // The assistant works in the background while a person has the chat: no dots then.
+    if (!person && mode === 'agent') return;
+    const who = person ? String(name || agentName || 'Agent') : 'Assistant';
+    typingLabel.textContent = person ? `${who} is typing…` : `${who} is typing`;
+    typingLabel.className = person ? 'typing__label' : 'sr';
+    typing.dataset.source = person ? 'agent' : 'bot';
     if (!typing.isConnected) {
       const stick = nearBottom();
       typingSlot.append(typing);
@@ -396,7 +430,159 @@
     typing.remove();
   }
 
-  function setMode(mode) { subtitle.textContent = MODES[mode] || ''; }
+  function setMode(next) {
+    const changed = next !== mode;
+    mode = next || 'bot';
+    showSubtitle();
+    if (mode !== 'queued') wait = null; // the banner is for the queue only
+    renderWait();
+    if (mode === 'closed') showRating(); else hideRating();
+    if (changed && !HUMAN_MODES.has(mode)) stopTyping();
+  }
+
+  function showSubtitle() {
+    const text = mode === 'agent' && agentName ? `Chatting with ${agentName}` : (MODES[mode] || '');
+    if (subtitle.textContent !== text) subtitle.textContent = text;
+  }
+
+  /* ---------- waiting for a person ---------- */
+
+  function minutes(seconds) {
+    const m = Math.max(1, Math.round(Number(seconds) / 60));
+    return m === 1 ? 'about a minute' : `about ${m} minutes`;
+  }
+  function clock(at) { // epoch seconds or ISO text
+    const d = typeof at === 'number' ? new Date(at * 1000) : new Date(String(at).replace(/(\.\d{3})\d+/, '$1'));
+    return isNaN(d) ? '' : hhmm(d.toISOString());
+  }
+  function waitText(w) {
+    if (w.text) return String(w.text);
+    const parts = [];
+    const n = Number(w.position);
+    if (n === 1) parts.push("You're next in the queue");
+    else if (n > 1) parts.push(`You're number ${n} in the queue`);
+    if (w.open_now === false && w.opens_at != null && clock(w.opens_at)) {
+      parts.push(`our team is back at ${clock(w.opens_at)}`);
+    } else if (w.seconds != null && isFinite(Number(w.seconds))) {
+      parts.push(minutes(w.seconds));
+    }
+    return parts.length ? `${parts.join('; ')}.` : 'Waiting for a member of our team…';
+  }
+  function renderWait() {
+    const show = wait && mode === 'queued';
+    waitBanner.textContent = show ? waitText(wait) : '';
+    waitBanner.hidden = !show;
+  }
+  function onWait(w) {
+    if (!w || typeof w !== 'object') return;
+    wait = w;
+    // A frame may beat the mode event it belongs to: kept, and shown once queued.
+    renderWait();
+  }
+
+  /* ---------- rating, once an agent has closed the chat ---------- */
+
+  let rating = null; // the form while it is up
+  function rated() { return !!(conv && readStore().rated === conv.id); }
+
+  function showRating() {
+    if (!conv || rated() || rating) return;
+    const scores = [1, 2, 3, 4, 5].map((n) => h('button', {
+      type: 'button', class: 'rating__score', 'data-fd': 'rating-score', 'data-score': String(n),
+      'aria-pressed': 'false',
+    }, String(n)));
+    const comment = h('textarea', {
+      id: 'fd-rating-comment', class: 'rating__comment', 'data-fd': 'rating-comment', rows: '2',
+      maxlength: '2000', placeholder: 'Anything you would like to add? (optional)',
+    });
+    const send = h('button', { type: 'submit', class: 'rating__send', 'data-fd': 'rating-send', disabled: '' }, 'Send');
+    const error = h('p', { class: 'rating__error', 'data-fd': 'rating-error', role: 'alert', hidden: '' });
+    const el = h('form', { class: 'rating', 'data-fd': 'rating', 'aria-labelledby': 'fd-rating-title' },
+      h('p', { class: 'rating__title', id: 'fd-rating-title' }, 'How did we do?'),
+      h('div', { class: 'rating__scores', role: 'group', 'aria-label': 'Rate from 1 (poor) to 5 (great)' },
+        h('span', { class: 'rating__end', 'aria-hidden': 'true' }, 'Poor'), ...scores,
+        h('span', { class: 'rating__end', 'aria-hidden': 'true' }, 'Great')),
+      h('label', { class: 'sr', for: 'fd-rating-comment' }, 'Comment (optional)'),
+      h('div', { class: 'rating__row' }, comment, send), error);
+    let score = 0;
+    el.addEventListener('click', (e) => {
+      const btn = e.target.closest('[data-fd=rating-score]');
+      if (!btn) return;
+      score = Number(btn.dataset.score);
+      for (const b of scores) b.setAttribute('aria-pressed', String(b === btn));
+      send.disabled = false;
+    });
+    el.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!score || send.disabled) return;
+      send.disabled = true;
+      error.hidden = true;
+      if (await postRating(score, comment.value.trim())) {
+        thankForRating();
+      } else {
+        error.textContent = 'Sorry, that did not go through. Please try again.';
+        error.hidden = false;
+        send.disabled = false;
+      }
+    });
+    rating = el;
+    ratingSlot.replaceChildren(el);
+    if (isOpen()) scrollDown();
+  }
+  function hideRating() {
+    rating = null;
+    ratingSlot.replaceChildren();
+  }
+  function thankForRating() {
+    rating = null;
+    const focused = root.activeElement && ratingSlot.contains(root.activeElement);
+    updateStore((s) => { if (conv && s.id === conv.id) s.rated = conv.id; });
+    ratingSlot.replaceChildren(h('p', {
+      class: 'rating__thanks', 'data-fd': 'rating-thanks', role: 'status',
+    }, 'Thanks for your feedback'));
+    if (focused) input.focus();
+  }
+  // True once the server has it, or says there is nothing (more) to rate (409).
+  async function postRating(score, comment) {
+    if (!conv) return false;
+    try {
+      const res = await fetch(`${BASE}/api/conversations/${encodeURIComponent(conv.id)}/rating`, {
+        method: 'POST',
+        credentials: 'omit',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${conv.token}` },
+        body: JSON.stringify({ score, comment }),
+      });
+      return res.ok || res.status === 409;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  /* ---------- the shopper's typing, for the agent ---------- */
+
+  function sendTyping(on) {
+    if (!ws || !ready || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify({ type: 'typing', on }));
+    return true;
+  }
+  function noteTyping() {
+    if (!HUMAN_MODES.has(mode)) return;
+    if (!input.value.trim()) { stopTyping(); return; }
+    const now = Date.now();
+    // Still typing after 3 s: "on" again, which keeps the agent's indicator up.
+    if (now - typingOnAt >= TYPING_ON_EVERY && sendTyping(true)) {
+      typingOnAt = now;
+      typingSent = true;
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, TYPING_IDLE);
+  }
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    typingIdle = null;
+    if (typingSent) sendTyping(false);
+    typingSent = false;
+  }
 
   const STATUS_TEXT = {
     connected: '',
@@ -453,6 +639,7 @@
       conv = { id: String(started.conversation.id), token: started.token };
       updateStore((s) => { s.id = conv.id; s.token = conv.token; s.lastSeq = 0; });
       seenAtLoad = 0;
+      historyEnd = 0;
       setMode(started.conversation.mode);
       connect();
     } catch (_) {
@@ -490,6 +677,7 @@
   function onClose(code) {
     ws = null;
     ready = false;
+    typingSent = false; // a new socket starts with nothing shown to the agent
     hideTyping();
     if (code === 4404) {
       forgetConversation();
@@ -505,7 +693,9 @@
     conv = null;
     lastSeq = 0;
     bySeq.clear();
-    updateStore((s) => { s.id = null; s.token = null; s.lastSeq = 0; });
+    historyEnd = 0;
+    agentName = '';
+    updateStore((s) => { s.id = null; s.token = null; s.lastSeq = 0; s.rated = null; });
     const keep = new Set(readStore().outbox.map((m) => m.cmid));
     for (const el of log.querySelectorAll('[data-fd=message]')) {
       if (keep.has(el.dataset.cmid)) {
@@ -535,7 +725,13 @@
       everReady = true;
       attempt = 0;
       setStatus('connected');
-      if (f.conversation) setMode(f.conversation.mode);
+      if (f.conversation) {
+        historyEnd = Number(f.conversation.last_seq) || 0;
+        // The estimate while queued: on the conversation (as documented) or on the frame.
+        const w = f.conversation.wait || f.wait;
+        if (w && typeof w === 'object') wait = w;
+        setMode(f.conversation.mode);
+      }
       if (f.conversation && f.conversation.last_seq === 0) showStarters();
       // Resend everything not yet seen stored; the server deduplicates by client_message_id.
       for (const item of readStore().outbox) {
@@ -545,7 +741,13 @@
     } else if (f.type === 'event') {
       onEvent(f.event);
     } else if (f.type === 'typing') {
-      if (f.on) showTyping(f.source); else hideTyping();
+      // The shopper's own typing comes back through the conversation's fan-out: not news.
+      if (f.source === 'customer') return;
+      if (f.on) showTyping(f.source, f.name);
+      // An "off" ends only its own side's indicator (the assistant's, or the person's).
+      else if (!f.source || (typing.dataset.source || 'bot') === (f.source === 'agent' ? 'agent' : 'bot')) hideTyping();
+    } else if (f.type === 'wait') {
+      onWait(f.wait);
     } else if (f.type === 'ack') {
       serverErrors = 0;
       const el = unconfirmed.get(f.client_message_id);
@@ -639,6 +841,7 @@
     if (e.key === 'Escape' && isOpen()) { e.preventDefault(); close(); }
   });
   function submitInput() {
+    stopTyping();
     sendText(input.value);
     input.value = '';
     resizeInput();
@@ -652,7 +855,7 @@
       submitInput();
     }
   });
-  input.addEventListener('input', resizeInput);
+  input.addEventListener('input', () => { resizeInput(); noteTyping(); });
   options.addEventListener('click', (e) => {
     const go = e.target.closest('[data-fd=date-go]');
     if (go) { sendDate(go.closest('[data-fd=date-pick]')); return; }
