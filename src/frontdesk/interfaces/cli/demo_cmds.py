@@ -55,7 +55,8 @@ def seed(
         fail(exc)
     console.print(_summary(result, redacted(settings.database)), soft_wrap=True)
     console.print(
-        f"Agent console: /console, signed in as {DEMO_AGENT.email} with the password "
+        f"Agent console: {settings.public_url}/console, signed in as {DEMO_AGENT.email} "
+        f"with the password "
         f"{DEMO_AGENT_PASSWORD} (the demo's own account; add real ones with "
         "`frontdesk agents add`).",
         soft_wrap=True,
