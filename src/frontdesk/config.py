@@ -126,7 +126,8 @@ class Settings(BaseSettings):
     # Where links to the console point in notifications: https://support.example.com
     public_url: str = "http://127.0.0.1:8000"
     # New conversations in the queue are POSTed here as JSON (Slack-compatible `text`).
-    escalation_webhook_url: str | None = None
+    # A secret: a Slack or Google Chat webhook URL is itself the credential.
+    escalation_webhook_url: SecretStr | None = None
     escalation_webhook_secret: SecretStr | None = None  # signs the body (HMAC-SHA256)
     # Optionally also by email: the SMTP server and who gets it.
     smtp_host: str | None = None
@@ -193,10 +194,14 @@ class Settings(BaseSettings):
 
     @field_validator("escalation_webhook_url")
     @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+    def _webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
             return None
-        return check_http_url(value)
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # The value itself stays out of the message: it is a credential.
+            raise ValueError("must be an http(s) URL such as https://hooks.slack.com/services/…")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("public_url")
     @classmethod

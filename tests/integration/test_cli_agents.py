@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from frontdesk.adapters.passwords import verify_password
 from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.escalation_store import SqlAgentStore
-from frontdesk.core.escalation.model import Agent, Role
+from frontdesk.core.escalation.model import Agent, Role, Session
 from frontdesk.demo.agents import DEMO_AGENT, DEMO_AGENT_PASSWORD
 
 FRONTDESK = Path(sys.executable).parent / "frontdesk"
@@ -59,6 +60,9 @@ def test_add_list_and_change_a_password(tmp_path: Path) -> None:
     listed = run(tmp_path, "agents", "list")
     assert listed.returncode == 0 and "bea@shop.example" in listed.stdout
 
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'frontdesk.db'}")
+    sessions = SqlAgentStore(engine)
+    sessions.start_session(Session("h" * 64, agent.id, time.time(), time.time() + 3600))
     changed = run(
         tmp_path, "agents", "password", "BEA@shop.example", "--password-stdin",
         stdin="another long password\n",
@@ -66,6 +70,9 @@ def test_add_list_and_change_a_password(tmp_path: Path) -> None:
     assert changed.returncode == 0, changed.stderr
     found = stored(tmp_path, "bea@shop.example")
     assert found is not None and verify_password("another long password", found[1])
+    assert sessions.session("h" * 64, time.time()) is None  # signed out everywhere
+    sessions.close()
+    engine.dispose()
 
 
 def test_bad_input_is_refused_and_nothing_changes(tmp_path: Path) -> None:

@@ -4,26 +4,32 @@ the agent's messages, hand-back, close and rating; and who may see what."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
+from frontdesk.adapters.identity import CustomerTokens
 from frontdesk.adapters.passwords import hash_password
 from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.migrate import upgrade
 from frontdesk.bootstrap import Services
+from frontdesk.core.conversation import Customer
 from frontdesk.core.engine import Assistant
 from frontdesk.core.escalation.model import Agent, Role
 from tests.databases import BACKENDS, database_url
-from tests.integration.api_client import Chat, api, start
+from tests.integration.api_client import SECRET, Chat, api, start
 
 PASSWORD = "correct horse battery"
+ALEX = Customer("cus_1001", "Alex Morgan", "alex.morgan@example.com")
 SAM = Agent("agt_sam", "sam@shop.example", "Sam", Role.AGENT, ("support",), 0.0)
 BEA = Agent("agt_bea", "bea@shop.example", "Bea", Role.AGENT, ("support",), 0.0)
 BILL = Agent("agt_bill", "bill@shop.example", "Bill", Role.AGENT, ("billing",), 0.0)
@@ -101,7 +107,7 @@ def mode(chat: Chat) -> str:
 def test_asking_for_a_person_queues_the_chat_and_the_bot_stays_silent(client: TestClient) -> None:
     chat = escalated(client)
     handover = chat.events()[-1]
-    assert "number 1 in the queue" in handover["text"] or "queue" in handover["text"]
+    assert "You're next in the queue" in handover["text"]
     assert mode(chat) == "queued"
     # The assistant no longer answers, even a question it knows, but keeps the message.
     turn = chat.say("How long does delivery take?")
@@ -338,3 +344,152 @@ def test_an_email_left_while_waiting_is_acknowledged(client: TestClient) -> None
     replies = chat.say("I have to go, please email me at dana@example.com")["replies"]
     assert [(r["source"], r["kind"]) for r in replies] == [("system", "message")]
     assert "dana@example.com" in replies[0]["text"]
+
+
+def test_a_resend_after_the_hand_back_is_not_answered_again(client: TestClient) -> None:
+    chat = escalated(client)
+    sam = Console(client, SAM)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == chat.id]
+    sam.post(f"/api/console/cases/{row['id']}/claim")
+    kept = chat.say("does the lamp come with a bulb?", client_id="c-7")
+    assert kept["replies"] == []
+    sam.post(f"/api/console/cases/{row['id']}/hand-back", {"note": "Answered about the bulb."})
+    resent = chat.say("does the lamp come with a bulb?", client_id="c-7")
+    assert resent["duplicate"] is True and resent["replies"] == []
+    assert [e for e in chat.events() if e["source"] == "bot"][-1]["reply"]["kind"] == "handover"
+
+
+def test_another_agent_cannot_close_a_claimed_chat(client: TestClient) -> None:
+    chat = escalated(client)
+    sam, bea = Console(client, SAM), Console(client, BEA)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == chat.id]
+    assert sam.post(f"/api/console/cases/{row['id']}/claim").status_code == 200
+    assert bea.post(f"/api/console/cases/{row['id']}/close").status_code == 409
+    assert bea.post(f"/api/console/cases/{row['id']}/hand-back", {"note": ""}).status_code == 409
+    assert mode(chat) == "agent"
+
+
+def test_a_chat_closed_while_waiting_cannot_be_rated(client: TestClient) -> None:
+    chat = escalated(client)
+    sam = Console(client, SAM)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == chat.id]
+    assert sam.post(f"/api/console/cases/{row['id']}/close").status_code == 200
+    rated = client.post(
+        f"/api/conversations/{chat.id}/rating", json={"score": 1}, headers=chat.auth
+    )
+    assert rated.status_code == 409  # nobody answered them: there is no agent to rate
+
+
+def test_an_ended_case_shows_the_chat_only_up_to_its_end(client: TestClient) -> None:
+    chat = escalated(client)
+    sam = Console(client, SAM)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == chat.id]
+    sam.post(f"/api/console/cases/{row['id']}/claim")
+    sam.post(f"/api/console/cases/{row['id']}/hand-back", {"note": "Sorted."})
+    chat.say("and my card ending 4242 was charged twice")  # to the assistant, not to Sam
+    events = sam.get(f"/api/console/cases/{row['id']}").json()["events"]
+    assert events[-1]["kind"] == "mode" and events[-1]["mode"] == "bot"
+    assert all("4242" not in e["text"] for e in events)
+
+
+def test_new_cases_reach_the_webhook_without_holding_the_reply(
+    demo_assistant: Assistant, db: str
+) -> None:
+    received: list[dict[str, Any]] = []
+    release = threading.Event()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            release.wait(10)  # the webhook hangs until the test has its reply
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        with api(demo_assistant, db, escalation_webhook_url=url) as client:
+            chat = escalated(client)  # answered while the webhook still hangs
+            assert not release.is_set()
+            deadline = time.monotonic() + 10
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.05)
+            release.set()
+        [posted] = received
+        assert posted["event"] == "conversation.escalated"
+        assert posted["case"]["conversation_id"] == chat.id
+        assert "asked for a person" in posted["text"]
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_waiting_shoppers_move_up_live_when_an_agent_claims(client: TestClient) -> None:
+    first, second = escalated(client), escalated(client)
+    sam = Console(client, SAM)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == first.id]
+    with client.websocket_connect(f"/api/conversations/{second.id}/ws") as socket:
+        socket.send_json({"type": "hello", "token": second.token, "after": 10**6})
+        ready = socket.receive_json()
+        assert ready["type"] == "ready" and ready["wait"]["position"] == 2
+        sam.post(f"/api/console/cases/{row['id']}/claim")
+        frame = socket.receive_json()
+        while frame["type"] != "wait":
+            frame = socket.receive_json()
+    assert frame["wait"]["position"] == 1
+
+
+def test_the_console_socket_follows_only_what_the_agent_may_see(client: TestClient) -> None:
+    support, billing = escalated(client), start(client)
+    billing.say("I'm going to do a chargeback with my bank")
+    sam = Console(client, SAM)
+    rows = {c["conversation_id"]: c for c in Console(client, BILL).queue() + sam.queue()}
+    origin = {"origin": "http://testserver"}
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect("/api/console/ws", headers=origin) as anonymous,
+    ):
+        anonymous.receive_json()
+    assert refused.value.code == 4401
+    with (
+        pytest.raises(WebSocketDisconnect),
+        sam.client.websocket_connect(
+            "/api/console/ws", headers={"origin": "https://evil.example"}
+        ) as foreign,
+    ):
+        foreign.receive_json()
+    with sam.client.websocket_connect("/api/console/ws", headers=origin) as socket:
+        assert socket.receive_json()["type"] == "ready"
+        socket.send_json({"type": "watch", "case_id": rows[billing.id]["id"]})
+        assert socket.receive_json()["error"]["code"] == "case_not_found"
+        socket.send_json({"type": "watch", "case_id": rows[support.id]["id"]})
+        assert socket.receive_json()["type"] == "watching"
+        support.say("are you there?")
+        frame = socket.receive_json()
+        while frame.get("type") != "event":
+            frame = socket.receive_json()
+    assert (frame["conversation_id"], frame["event"]["text"]) == (support.id, "are you there?")
+
+
+def test_after_the_hand_back_the_assistant_does_not_ask_for_the_order_again(
+    client: TestClient,
+) -> None:
+    token = CustomerTokens(SECRET).issue(ALEX, lifetime_s=600, now=time.time())
+    chat = start(client, customer_token=token)
+    chat.say("my lamp arrived broken, I want to talk to a person")
+    sam = Console(client, SAM)
+    [row] = [c for c in sam.queue() if c["conversation_id"] == chat.id]
+    sam.post(f"/api/console/cases/{row['id']}/claim")
+    sam.post(
+        f"/api/console/cases/{row['id']}/hand-back",
+        {"note": "A replacement lamp was sent for order 1043."},
+    )
+    [reply] = chat.say("where is my order now?")["replies"]
+    assert reply["reply"]["kind"] == "account"
+    assert "1043" in reply["text"] and not reply["reply"]["options"]

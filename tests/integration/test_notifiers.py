@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from frontdesk.adapters.notify import MultiNotifier, SmtpNotifier, WebhookNotifier, notify_all
+from frontdesk.adapters.notify import SmtpNotifier, WebhookNotifier
 from frontdesk.core.escalation.model import Case, CaseStatus, Trigger, TriggerKind
 from frontdesk.core.ports import Notice
 
@@ -403,41 +403,3 @@ def test_an_unreachable_smtp_server_returns_false() -> None:
     started = time.monotonic()
     assert notifier.notify(a_notice()) is False
     assert time.monotonic() - started < 1.0 + MARGIN_S
-
-
-# -- several at once -----------------------------------------------------------------------
-
-
-class Broken:
-    name = "broken"
-
-    def notify(self, notice: Notice) -> bool:
-        raise RuntimeError("a bug in a notifier")
-
-
-class Refusing:
-    name = "refusing"
-
-    def notify(self, notice: Notice) -> bool:
-        return False
-
-
-def test_one_failing_notifier_never_stops_the_others(receiver: Receiver, mail: MailServer) -> None:
-    webhook = WebhookNotifier(receiver.url, SECRET)
-    smtp = SmtpNotifier(
-        "127.0.0.1", mail.port, "frontdesk@shop.example", ["sam@shop.example"], starttls=False
-    )
-    notifiers = [Broken(), webhook, Refusing(), smtp]
-    assert notify_all(notifiers, a_notice()) == {
-        "broken": False,
-        "webhook": True,
-        "refusing": False,
-        "email": True,
-    }
-    assert len(receiver.received) == 1
-    assert len(mail.inbox.envelopes) == 1
-    both = MultiNotifier([Broken(), webhook])
-    assert both.name == "broken+webhook"
-    assert both.notify(a_notice()) is False
-    assert len(receiver.received) == 2
-    assert MultiNotifier([webhook]).notify(a_notice()) is True

@@ -32,7 +32,7 @@ from frontdesk.core.conversation import (
 from frontdesk.core.engine import Assistant
 from frontdesk.core.escalation.desk import EscalationDesk
 from frontdesk.core.escalation.handover import Handed, just_handed_back, mode_event_id
-from frontdesk.core.escalation.model import CaseStatus, Rating
+from frontdesk.core.escalation.model import CaseStatus, Rating, Trigger
 from frontdesk.core.ports import Appended, ConversationStore
 from frontdesk.core.rate_limit import RateLimiter
 from frontdesk.errors import (
@@ -127,7 +127,9 @@ class ChatService:
             duplicate = not stored.created
             if duplicate:
                 earlier = self.store.reply_to(conversation_id, stored.event.seq)
-                if earlier:
+                if earlier or self._changed_hands_since(conversation_id, stored.event.seq):
+                    # Answered, or kept for a person who has since handed the chat
+                    # back or closed it: a resend is not a new question.
                     return Turn(stored.event, tuple(earlier), True)
                 # Stored, but the process stopped before answering: answer it now.
             if stored.mode in (Mode.QUEUED, Mode.AGENT):
@@ -137,6 +139,10 @@ class ChatService:
                 turn = self._answer(conversation_id, stored, duplicate)
                 return replace(turn, replies=(reopened, *turn.replies))
             return self._answer(conversation_id, stored, duplicate)
+
+    def _changed_hands_since(self, conversation_id: str, seq: int) -> bool:
+        later = self.store.events(conversation_id, after=seq, limit=CONTEXT_EVENTS * 4)
+        return any(event.kind is EventKind.MODE for event in later)
 
     def _reopen(self, conversation_id: str, message_seq: int) -> Event:
         """A message after an agent closed the chat opens it again, to the assistant."""
@@ -155,10 +161,20 @@ class ChatService:
     def rate(self, conversation_id: str, score: int, comment: str = "") -> Rating:
         """The shopper's rating of their conversation with an agent, once it is closed."""
         desk = self.escalation
+        info = self.store.get(conversation_id)
         case = None if desk is None else desk.handover.cases.latest(conversation_id)
-        if desk is None or case is None or case.status is not CaseStatus.CLOSED:
+        closed_by_agent = (
+            case is not None and case.status is CaseStatus.CLOSED and case.claimed_at is not None
+        )
+        if (
+            desk is None
+            or case is None
+            or not closed_by_agent
+            or info is None
+            or (info.mode is not Mode.CLOSED)
+        ):
             raise CaseStateError(
-                "There is nothing to rate yet: ratings are for conversations an agent closed."
+                "There is nothing to rate: ratings are for a conversation an agent has just closed."
             )
         if not 1 <= score <= 5:
             raise InputError("A rating is a whole number from 1 (poor) to 5 (excellent).")
@@ -222,10 +238,7 @@ class ChatService:
         if desk is not None:
             trigger = desk.before_reply(earlier, message.text)
             if trigger is not None:
-                handed = desk.escalate(
-                    conversation_id, trigger, [*earlier, message], stored.customer, message.seq
-                )
-                return Turn(message, handed.events, duplicate, handed)
+                return self._escalated(conversation_id, desk, trigger, earlier, stored, duplicate)
         conversation = Conversation(
             conversation_id,
             stored.mode,
@@ -237,12 +250,8 @@ class ChatService:
         reply = self.assistant.respond(conversation, message.text)
         if desk is not None:
             trigger = desk.after_reply(earlier, message.text, reply)
-            if trigger is not None:
-                # Rather than a second "I don't know", a person.
-                handed = desk.escalate(
-                    conversation_id, trigger, [*earlier, message], stored.customer, message.seq
-                )
-                return Turn(message, handed.events, duplicate, handed)
+            if trigger is not None:  # rather than a second "I don't know", a person
+                return self._escalated(conversation_id, desk, trigger, earlier, stored, duplicate)
         latency = conversation.events[-1].latency_ms
         event = Event(
             Source.BOT,
@@ -254,6 +263,23 @@ class ChatService:
             reply_to=message.seq,
         )
         return Turn(message, (self.store.append(conversation_id, event).event,), duplicate)
+
+    def _escalated(
+        self,
+        conversation_id: str,
+        desk: EscalationDesk,
+        trigger: Trigger,
+        earlier: list[Event],
+        stored: Appended,
+        duplicate: bool,
+    ) -> Turn:
+        message = stored.event
+        handed = desk.escalate(
+            conversation_id, trigger, [*earlier, message], stored.customer, message.seq
+        )
+        if handed is None:  # queued by another worker's turn: that one said so
+            return Turn(message, (), duplicate)
+        return Turn(message, handed.events, duplicate, handed)
 
     def _listen(self, conversation_id: str, stored: Appended) -> tuple[Event, ...]:
         """A message while a person has (or is about to have) the chat: kept for them;

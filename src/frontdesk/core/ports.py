@@ -331,6 +331,10 @@ class AgentStore(Protocol):
 
     def end_session(self, id_hash: str) -> None: ...
 
+    def end_sessions_of(self, agent_id: str) -> None:
+        """Sign the agent out everywhere (after a password change)."""
+        ...
+
     def seen(self, agent_id: str, at: float) -> None:
         """The agent's console is open at ``at`` (a heartbeat): they count as online."""
         ...
@@ -367,8 +371,12 @@ class CaseStore(Protocol):
         wins; the other raises AlreadyClaimedError. Claiming one's own is a no-op."""
         ...
 
-    def finish(self, case_id: str, status: str, at: float, note: str = "") -> Case:
-        """Hand back (status "returned") or close (status "closed") an open case."""
+    def finish(
+        self, case_id: str, status: str, at: float, note: str = "", by: str | None = None
+    ) -> Case:
+        """Hand back (status "returned") or close (status "closed") an open case.
+        With ``by`` (an agent id), only a case still queued or held by that agent:
+        otherwise CaseStateError, decided atomically with the change."""
         ...
 
     def handled(self, since: float, queue: str | None = None) -> list[Handled]:

@@ -8,8 +8,7 @@ secrets when it fails and returns False: a notification never stops a handover.
 
 from __future__ import annotations
 
-from frontdesk.adapters.notify.multi import MultiNotifier, notify_all
 from frontdesk.adapters.notify.smtp import SmtpNotifier
 from frontdesk.adapters.notify.webhook import WebhookNotifier
 
-__all__ = ["MultiNotifier", "SmtpNotifier", "WebhookNotifier", "notify_all"]
+__all__ = ["SmtpNotifier", "WebhookNotifier"]

@@ -15,10 +15,10 @@ log = logging.getLogger("frontdesk.notify")
 
 def build_notifiers(settings: Settings) -> list[Notifier]:
     notifiers: list[Notifier] = []
-    if settings.escalation_webhook_url:
+    if settings.escalation_webhook_url is not None:
         notifiers.append(
             WebhookNotifier(
-                settings.escalation_webhook_url,
+                settings.escalation_webhook_url.get_secret_value(),
                 settings.escalation_webhook_secret,
                 public_url=settings.public_url,
             )

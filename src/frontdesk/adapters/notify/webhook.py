@@ -136,7 +136,7 @@ class WebhookNotifier:
             response = client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException:
             raise _Failed("timed out", retry=True) from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             # The exception's text can carry the full URL; the class name says enough.
             raise _Failed(f"could not connect ({type(exc).__name__})", retry=True) from None
         if response.is_success:

@@ -126,6 +126,7 @@ GET_SESSION = select(agent_sessions).where(
     sess.id_hash == bindparam("key"), sess.expires_at > bindparam("now")
 )
 END_SESSION = delete(agent_sessions).where(sess.id_hash == bindparam("key"))
+END_SESSIONS_OF = delete(agent_sessions).where(sess.agent_id == bindparam("agent"))
 PURGE_SESSIONS = delete(agent_sessions).where(sess.expires_at <= bindparam("now"))
 
 GET_CASE = select(cases).where(c.id == bindparam("case"))
@@ -147,6 +148,20 @@ CLAIM = (
 FINISH = (
     update(cases)
     .where(c.id == bindparam("case"), _OPEN)
+    .values(status=bindparam("outcome"), ended_at=bindparam("at"), note=bindparam("why"))
+    .returning(*c)
+)
+# By one agent: a case still waiting, or one they hold. Checked in the same statement
+# as the change, so a claim that lands first makes another agent's close fail.
+FINISH_BY = (
+    update(cases)
+    .where(
+        c.id == bindparam("case"),
+        or_(
+            c.status == CaseStatus.QUEUED.value,
+            (c.status == CaseStatus.CLAIMED.value) & (c.agent_id == bindparam("by")),
+        ),
+    )
     .values(status=bindparam("outcome"), ended_at=bindparam("at"), note=bindparam("why"))
     .returning(*c)
 )
@@ -283,6 +298,10 @@ class SqlAgentStore:
         with self._db.write() as connection:
             connection.execute(END_SESSION, {"key": id_hash})
 
+    def end_sessions_of(self, agent_id: str) -> None:
+        with self._db.write() as connection:
+            connection.execute(END_SESSIONS_OF, {"agent": agent_id})
+
     def seen(self, agent_id: str, at: float) -> None:
         with self._db.write() as connection:
             connection.execute(SEEN, {"agent": agent_id, "at": at})
@@ -341,16 +360,20 @@ class SqlCaseStore:
             return _case(row)
         return self._not_claimed(case_id, agent_id)
 
-    def finish(self, case_id: str, status: str, at: float, note: str = "") -> Case:
+    def finish(
+        self, case_id: str, status: str, at: float, note: str = "", by: str | None = None
+    ) -> Case:
         outcome = _ending(status)
-        params = {"case": case_id, "outcome": outcome.value, "at": at, "why": note}
+        params = {"case": case_id, "outcome": outcome.value, "at": at, "why": note, "by": by}
         with self._db.write() as connection:
-            row = connection.execute(FINISH, params).first()
+            row = connection.execute(FINISH if by is None else FINISH_BY, params).first()
         if row is not None:
             return _case(row)
         case = self.get(case_id)
         if case is None:
             raise CaseNotFoundError(f"No case {case_id}.")
+        if case.is_open:
+            raise CaseStateError(f"Case {case_id} is another agent's conversation now.")
         raise CaseStateError(
             f"Case {case_id} is already {case.status.value}: only an open case can be "
             f"{outcome.value}."

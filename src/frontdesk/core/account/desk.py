@@ -149,7 +149,11 @@ class AccountDesk:
             AccountIntent.CHECK_INVOICE: self._invoice,
             AccountIntent.CHECK_PAYMENT: self._payment,
         }[intent]
-        numbers = tuple(order_numbers(text))
+        # "Where is my order now?" just after an agent wrote "replacement sent for
+        # order 1043" is about 1043: the shopper is not asked which order again.
+        numbers = (
+            tuple(order_numbers(text)) or tuple(order_numbers(conversation.briefing or ""))[:1]
+        )
         reply = self._run(conversation.customer.id, lambda crm, cid: handler(crm, cid, numbers))
         return replace(reply, source_ids=sources, intent=reply.intent or intent.value)
 

@@ -72,8 +72,9 @@ class EscalationDesk:
         events: Sequence[Event],
         customer: Customer | None,
         message_seq: int,
-    ) -> Handed:
-        """``events`` ends with the message that triggered it."""
+    ) -> Handed | None:
+        """``events`` ends with the message that triggered it. None: another worker
+        queued the conversation a moment ago."""
         summary = self.summarise(events, trigger, customer)
         return self.handover.hand_over(
             conversation_id,

@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from frontdesk.core.booking.service import zone_or_none
@@ -28,6 +28,7 @@ from frontdesk.core.escalation.model import (
     Agent,
     Case,
     CaseStatus,
+    Handled,
     SupportHours,
     Trigger,
     TriggerKind,
@@ -96,8 +97,13 @@ class Handover:
         self.notifiers = tuple(notifiers)
         self.console_url = console_url
         self._clock = clock
-        # Notifications leave the turn at once; a slow webhook never holds a reply.
-        self._outbox = ThreadPoolExecutor(max_workers=2, thread_name_prefix="notify")
+        # Notifications leave the turn at once, each notifier on its own thread: a
+        # hanging webhook holds neither a reply nor the email.
+        self._outboxes = tuple(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"notify-{n.name}")
+            for n in self.notifiers
+        )
+        self._pending: set[Future[None]] = set()
 
     # -- to a person -------------------------------------------------------------------
 
@@ -111,12 +117,14 @@ class Handover:
         customer_id: str | None,
         message_seq: int,
         summary: str,
-    ) -> Handed:
-        """Queue the conversation for a person and tell the shopper where they stand."""
+    ) -> Handed | None:
+        """Queue the conversation for a person and tell the shopper where they stand;
+        None when another worker queued it a moment ago (that one told the shopper)."""
         now = self._clock()
+        new_id = f"esc_{uuid.uuid4().hex[:16]}"
         case = self.cases.open(
             Case(
-                id=f"esc_{uuid.uuid4().hex[:16]}",
+                id=new_id,
                 conversation_id=conversation_id,
                 queue=queue,
                 trigger=trigger,
@@ -127,6 +135,8 @@ class Handover:
                 customer_id=customer_id,
             )
         )
+        if case.id != new_id:
+            return None
         self.store.set_mode(conversation_id, Mode.QUEUED)
         wait = self.wait_for(case)
         text = f"{_OPENING[trigger.kind]} {wait.text} {KEEP_TYPING}"
@@ -153,23 +163,27 @@ class Handover:
         return Handed(case, events, wait)
 
     def wait_for(self, case: Case) -> WaitEstimate:
-        now = self._clock()
-        waiting = [c for c in self.cases.waiting((case.queue,)) if c.status is CaseStatus.QUEUED]
-        ids = [c.id for c in waiting]
-        position = ids.index(case.id) + 1 if case.id in ids else 1
-        online = [a for a in self.agents.online(now - ONLINE_WINDOW_S) if a.sees(case.queue)]
-        handled = self.cases.handled(now - HANDLED_WINDOW_S, case.queue)
-        info = self.store.get(case.conversation_id)
-        viewer = None if info is None else zone_or_none(info.timezone)
-        return estimate_wait(position, len(online), handled, now, self.hours, viewer=viewer)
+        for waiting, wait in self.waits(case.queue):
+            if waiting.id == case.id:
+                return wait
+        # Claimed or finished meanwhile: a person is with them, or was.
+        return self._queue(case.queue).estimate(1, case.conversation_id)
 
     def waits(self, queue: str) -> list[tuple[Case, WaitEstimate]]:
-        """Every queued case of ``queue`` with its current estimate (to update them live)."""
+        """Every queued case of ``queue`` with its current estimate (to update them
+        live), from one read of the queue, the agents online and recent handling."""
+        line = self._queue(queue)
         return [
-            (case, self.wait_for(case))
-            for case in self.cases.waiting((queue,))
-            if case.status is CaseStatus.QUEUED
+            (case, line.estimate(place, case.conversation_id))
+            for place, case in enumerate(line.queued, start=1)
         ]
+
+    def _queue(self, queue: str) -> _Line:
+        now = self._clock()
+        queued = [c for c in self.cases.waiting((queue,)) if c.status is CaseStatus.QUEUED]
+        online = [a for a in self.agents.online(now - ONLINE_WINDOW_S) if a.sees(queue)]
+        handled = self.cases.handled(now - HANDLED_WINDOW_S, queue)
+        return _Line(self, now, queued, len(online), handled)
 
     def left_email(self, conversation_id: str, text: str, message_seq: int) -> Event | None:
         """While waiting, an email address in the shopper's message is where the team
@@ -189,8 +203,10 @@ class Handover:
         return self.store.append(conversation_id, event).event
 
     def _notify(self, notice: Notice) -> None:
-        for notifier in self.notifiers:
-            self._outbox.submit(_safely, notifier, notice)
+        for notifier, outbox in zip(self.notifiers, self._outboxes, strict=True):
+            sent = outbox.submit(_safely, notifier, notice)
+            self._pending.add(sent)
+            sent.add_done_callback(self._pending.discard)
 
     # -- the agent's side -----------------------------------------------------------------
 
@@ -206,7 +222,10 @@ class Handover:
         case = self.case_for(agent, case_id)
         if case.status is CaseStatus.CLAIMED and case.agent_id == agent.id:
             return case, None  # a second click, or a second tab
-        claimed = self.cases.claim(case.id, agent.id, self._clock())
+        now = self._clock()
+        claimed = self.cases.claim(case.id, agent.id, now)
+        if claimed.claimed_at != now:
+            return claimed, None  # their other tab claimed it a moment before
         self.store.set_mode(case.conversation_id, Mode.AGENT)
         event = self._mode_event(
             case.conversation_id, Mode.AGENT, f"{agent.name} joined the chat.", agent
@@ -236,7 +255,9 @@ class Handover:
         read by the assistant with the next message."""
         case = self._held(agent, case_id)
         note = note.strip()[:MAX_NOTE]
-        done = self.cases.finish(case.id, CaseStatus.RETURNED.value, self._clock(), note)
+        done = self.cases.finish(
+            case.id, CaseStatus.RETURNED.value, self._clock(), note, by=agent.id
+        )
         self.store.set_mode(case.conversation_id, Mode.BOT)
         text = f"{agent.name} handed the chat back to the assistant."
         if note:
@@ -246,9 +267,7 @@ class Handover:
     def close(self, agent: Agent, case_id: str) -> tuple[Case, Event]:
         """Closed: the shopper is asked to rate the conversation."""
         case = self.case_for(agent, case_id)
-        if case.status is CaseStatus.CLAIMED and case.agent_id != agent.id:
-            raise CaseStateError(f"{case_id} is another agent's conversation.")
-        done = self.cases.finish(case.id, CaseStatus.CLOSED.value, self._clock())
+        done = self.cases.finish(case.id, CaseStatus.CLOSED.value, self._clock(), by=agent.id)
         self.store.set_mode(case.conversation_id, Mode.CLOSED)
         text = f"{agent.name} closed the chat. How did we do?"
         return done, self._mode_event(case.conversation_id, Mode.CLOSED, text, agent)
@@ -268,7 +287,36 @@ class Handover:
         return self.store.append(conversation_id, event).event
 
     def close_outbox(self) -> None:
-        self._outbox.shutdown(wait=False, cancel_futures=True)
+        unsent = sum(1 for sent in list(self._pending) if not sent.done())
+        if unsent:
+            log.warning("stopping with %d agent notification(s) not yet sent", unsent)
+        for outbox in self._outboxes:
+            outbox.shutdown(wait=False, cancel_futures=True)
+
+
+class _Line:
+    """One queue as read now: who waits, in order, and what the estimate rests on."""
+
+    def __init__(
+        self,
+        handover: Handover,
+        now: float,
+        queued: list[Case],
+        online: int,
+        handled: Sequence[Handled],
+    ) -> None:
+        self.handover = handover
+        self.now = now
+        self.queued = queued
+        self.online = online
+        self.handled = handled
+
+    def estimate(self, place: int, conversation_id: str) -> WaitEstimate:
+        info = self.handover.store.get(conversation_id)
+        viewer = None if info is None else zone_or_none(info.timezone)
+        return estimate_wait(
+            place, self.online, self.handled, self.now, self.handover.hours, viewer=viewer
+        )
 
 
 def _safely(notifier: Notifier, notice: Notice) -> None:

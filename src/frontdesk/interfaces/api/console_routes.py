@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from frontdesk.bootstrap import Services
-from frontdesk.core.conversation import Event, Source
+from frontdesk.core.conversation import Event, EventKind, Mode, Source
 from frontdesk.core.escalation.desk import EscalationDesk
-from frontdesk.core.escalation.handover import Handover
+from frontdesk.core.escalation.handover import ONLINE_WINDOW_S, Handover
 from frontdesk.core.escalation.model import Agent, Case, Feedback, Verdict
 from frontdesk.core.escalation.summary import introduction
 from frontdesk.errors import (
@@ -42,7 +42,7 @@ from frontdesk.interfaces.api.console_auth import (
 from frontdesk.interfaces.api.console_wire import case_json, customer_json, ledger_rows
 from frontdesk.interfaces.api.deps import ServicesDep
 from frontdesk.interfaces.api.pages import templates
-from frontdesk.interfaces.api.routes import CONSOLE_CHANNEL
+from frontdesk.interfaces.api.routes import console_channel
 from frontdesk.interfaces.api.wire import event_json
 
 pages = APIRouter(include_in_schema=False)
@@ -157,6 +157,13 @@ def escalation_of(services: Services) -> EscalationDesk:
     return desk
 
 
+def agent_queues(services: Services, agent: Agent) -> tuple[str, ...]:
+    """The queues whose changes an agent's console follows: all of them for an admin."""
+    desk = services.chat.escalation
+    known = () if desk is None else desk.triggers.rules.queues.names
+    return tuple(q for q in dict.fromkeys((*known, *agent.queues)) if agent.sees(q))
+
+
 def handover_of(services: Services) -> Handover:
     return escalation_of(services).handover
 
@@ -165,10 +172,13 @@ def handover_of(services: Services) -> Handover:
 async def queue(signed: AgentDep, services: ServicesDep) -> dict[str, object]:
     """Open cases in the agent's queues (queued first-come, then claimed)."""
 
+    queues = agent_queues(services, signed.agent)
+
     def read() -> dict[str, object]:
         agent = signed.agent
-        cases = services.cases.waiting(None if agent.role.value == "admin" else agent.queues)
-        online = services.agents.online(time.time() - 90.0)
+        cases = [c for c in services.cases.waiting() if agent.sees(c.queue)]
+        colleagues = services.agents.online(time.time() - ONLINE_WINDOW_S)
+        online = [a for a in colleagues if any(a.sees(q) for q in queues)]
         return {
             "cases": [_row(services, case, agent) for case in cases],
             "agents_online": len(online),
@@ -187,6 +197,8 @@ async def case_detail(case_id: str, signed: AgentDep, services: ServicesDep) -> 
         desk = escalation_of(services)
         case = desk.handover.case_for(signed.agent, case_id)
         events = services.store.events(case.conversation_id, 0, HISTORY_LIMIT)
+        if case.ended_at is not None:
+            events = up_to_end(events, case)
         info = services.store.get(case.conversation_id)
         customer = None if info is None else info.customer
         summary = desk.summarise(events, case.trigger, customer)
@@ -318,9 +330,19 @@ def _row(
     )
 
 
+def up_to_end(events: list[Event], case: Case) -> list[Event]:
+    """An ended case's conversation up to its hand-back or close, not what the
+    shopper said later (perhaps to another queue's agent)."""
+    for index, event in enumerate(events):
+        ends = event.kind is EventKind.MODE and event.mode in (Mode.BOT, Mode.CLOSED)
+        if ends and event.at >= case.created_at:
+            return events[: index + 1]
+    return events
+
+
 async def _published(services: Services, case: Case, event: Event) -> None:
     await services.bus.publish(case.conversation_id, {"type": "event", "event": event_json(event)})
-    await services.bus.publish(CONSOLE_CHANNEL, {"type": "queue"})
+    await services.bus.publish(console_channel(case.queue), {"type": "queue"})
 
 
 async def publish_waits(services: Services, queue: str) -> None:

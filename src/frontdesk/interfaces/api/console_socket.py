@@ -24,8 +24,8 @@ from frontdesk.core.ports import LiveMessage
 from frontdesk.errors import FrontdeskError
 from frontdesk.interfaces.api.booking_forms import same_origin
 from frontdesk.interfaces.api.console_auth import SignedIn, signed_in_or_none
-from frontdesk.interfaces.api.console_routes import handover_of
-from frontdesk.interfaces.api.routes import CONSOLE_CHANNEL
+from frontdesk.interfaces.api.console_routes import agent_queues, handover_of
+from frontdesk.interfaces.api.routes import console_channel
 
 log = logging.getLogger("frontdesk.console")
 router = APIRouter()
@@ -44,7 +44,9 @@ async def console_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     outbox: asyncio.Queue[LiveMessage] = asyncio.Queue()
     watching: dict[str, asyncio.Queue[LiveMessage]] = {}  # conversation id → its feed
-    services.bus.subscribe(CONSOLE_CHANNEL, outbox)
+    channels = [console_channel(q) for q in agent_queues(services, signed.agent)]
+    for channel in channels:
+        services.bus.subscribe(channel, outbox)
     writer = asyncio.create_task(_write(websocket, outbox))
     try:
         await run_in_threadpool(services.agents.seen, signed.agent.id, time.time())
@@ -59,7 +61,8 @@ async def console_socket(websocket: WebSocket) -> None:
         with contextlib.suppress(Exception):
             await websocket.close(1011)
     finally:
-        services.bus.unsubscribe(CONSOLE_CHANNEL, outbox)
+        for channel in channels:
+            services.bus.unsubscribe(channel, outbox)
         for conversation_id, feed in watching.items():
             services.bus.unsubscribe(conversation_id, feed)
         writer.cancel()
@@ -78,8 +81,13 @@ async def _read(
         frame = _parse(await websocket.receive_text())
         kind = None if frame is None else frame.get("type")
         if frame is None:
-            await outbox.put({"type": "error", "message": "Send JSON objects with a type."})
+            await outbox.put(_error("invalid_frame", "Send JSON objects with a type."))
         elif kind == "ping":
+            # Signed out, expired or removed since the socket opened: it ends here,
+            # and the agent no longer counts as online.
+            if await run_in_threadpool(signed_in_or_none, websocket) is None:
+                await websocket.close(CLOSE_UNAUTHORISED)
+                return
             await run_in_threadpool(services.agents.seen, signed.agent.id, time.time())
             await outbox.put({"type": "pong"})
         elif kind == "watch":
@@ -101,10 +109,16 @@ async def _watch(
     try:
         case = await run_in_threadpool(handover_of(services).case_for, signed.agent, case_id)
     except FrontdeskError as exc:
-        await outbox.put({"type": "error", "code": exc.code, "message": exc.message})
+        await outbox.put(_error(exc.code, exc.message))
         return
-    if case.conversation_id in watching:
+    if not case.is_open:
+        await outbox.put(_error("case_closed", f"{case.id} has ended: nothing more to follow."))
         return
+    earlier = watching.get(case.conversation_id)
+    if isinstance(earlier, _Relay) and not earlier.ended:
+        return
+    if earlier is not None:  # a new case of a conversation this console followed before
+        services.bus.unsubscribe(case.conversation_id, watching.pop(case.conversation_id))
     if len(watching) >= MAX_WATCHED:  # the oldest goes: one console, a handful of chats
         oldest = next(iter(watching))
         services.bus.unsubscribe(oldest, watching.pop(oldest))
@@ -117,16 +131,23 @@ async def _watch(
 
 
 class _Relay(asyncio.Queue[LiveMessage]):
-    """A conversation's feed, put straight into the console's outbox with its id."""
+    """A conversation's feed, put straight into the console's outbox with its id,
+    until the case ends: what the shopper says after a hand-back or a close is not
+    this agent's to read (a later case may belong to another queue)."""
 
     def __init__(self, conversation_id: str, outbox: asyncio.Queue[LiveMessage]) -> None:
         super().__init__()
         self.conversation_id = conversation_id
         self.outbox = outbox
+        self.ended = False
 
     def put_nowait(self, item: LiveMessage) -> None:
-        if item.get("type") in ("event", "typing"):
-            self.outbox.put_nowait({**item, "conversation_id": self.conversation_id})
+        if self.ended or item.get("type") not in ("event", "typing"):
+            return
+        self.outbox.put_nowait({**item, "conversation_id": self.conversation_id})
+        event = item.get("event")
+        if isinstance(event, dict) and event.get("kind") == "mode":
+            self.ended = event.get("mode") in ("bot", "closed")
 
 
 async def _typing(services: Services, signed: SignedIn, frame: dict[str, Any]) -> None:
@@ -146,6 +167,10 @@ async def _typing(services: Services, signed: SignedIn, frame: dict[str, Any]) -
 async def _write(websocket: WebSocket, outbox: asyncio.Queue[LiveMessage]) -> None:
     while True:
         await websocket.send_json(await outbox.get())
+
+
+def _error(code: str, message: str) -> LiveMessage:
+    return {"type": "error", "error": {"code": code, "message": message}}
 
 
 def _parse(raw: str) -> dict[str, Any] | None:

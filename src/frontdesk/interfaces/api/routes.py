@@ -30,8 +30,14 @@ from frontdesk.interfaces.api.schemas import (
 from frontdesk.interfaces.api.wire import conversation_json, event_json
 
 router = APIRouter(prefix="/api", tags=["conversations"])
-# The bus channel every agent console listens on for queue changes.
-CONSOLE_CHANNEL = "console"
+
+
+def console_channel(queue: str) -> str:
+    """The bus channel of one queue's changes: consoles listen to their agent's
+    queues only, so nobody learns of cases in queues they do not work."""
+    return f"console:{queue}"
+
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown conversation or wrong token."}
 }
@@ -84,13 +90,14 @@ async def publish_turn(services: Services, conversation_id: str, turn: Turn) -> 
     for event in (turn.message, *turn.replies):
         await services.bus.publish(conversation_id, {"type": "event", "event": event_json(event)})
     if turn.handed is not None:
-        # Agents' consoles, live: the queue re-reads itself (each agent sees only
-        # their queues); the id lets a console chime for a case that is theirs.
+        # Agents' consoles, live: the queue re-reads itself and chimes.
         case = turn.handed.case
         wait: LiveMessage = {"type": "wait", "wait": turn.handed.wait.as_dict()}
         await services.bus.publish(conversation_id, wait)
         new_case = {"id": case.id, "queue": case.queue}
-        await services.bus.publish(CONSOLE_CHANNEL, {"type": "queue", "new_case": new_case})
+        await services.bus.publish(
+            console_channel(case.queue), {"type": "queue", "new_case": new_case}
+        )
 
 
 @router.post(

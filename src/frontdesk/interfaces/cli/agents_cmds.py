@@ -32,7 +32,11 @@ def agent_store() -> Iterator[SqlAgentStore]:
     engine = make_engine(settings.database)
     try:
         upgrade(engine)
-        yield SqlAgentStore(engine)
+        store = SqlAgentStore(engine)
+        try:
+            yield store
+        finally:
+            store.close()  # its SQLite write-lock file
     finally:
         engine.dispose()
 
@@ -119,6 +123,8 @@ def password(
             new = _password(password_stdin)
             check_password_strength(new)
             store.set_password(found[0].id, hash_password(new))
+            # Whoever knew the old password is signed out too.
+            store.end_sessions_of(found[0].id)
     except FrontdeskError as exc:
         fail(exc)
-    console.print(f"Password changed for {found[0].email}.")
+    console.print(f"Password changed for {found[0].email}; their open sessions are signed out.")

@@ -48,7 +48,11 @@ def seed(
         try:
             upgrade(engine)
             result = seed_crm(engine, demo_crm(), reset=reset)
-            seed_demo_agent(SqlAgentStore(engine))
+            agents = SqlAgentStore(engine)
+            try:
+                seed_demo_agent(agents)
+            finally:
+                agents.close()
         finally:
             engine.dispose()
     except FrontdeskError as exc:
