@@ -39,19 +39,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import time
 from itertools import pairwise
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from frontdesk.core import toml_rules
 from frontdesk.core.booking.model import OpeningHours
 from frontdesk.core.escalation import asking, failing, frustration
 from frontdesk.core.escalation.model import DEFAULT_QUEUE, SupportHours, Trigger, TriggerKind
 from frontdesk.core.escalation.sensitive import TOPICS
-from frontdesk.errors import ConfigError
+from frontdesk.core.toml_rules import RuleProblem, no_unknown_keys
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 DEFAULT_TIMEZONE = "Europe/London"
@@ -93,8 +93,6 @@ _FAILING_KEYS = ("enabled", "abstentions_in_a_row", "rephrase", "rephrase_cosine
 _SENSITIVE_KEYS = ("enabled", "topics", "queues")
 _HOURS_KEYS = ("timezone", "holidays", *WEEKDAYS)
 _QUEUE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
-_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- the rules -----------------------------------------------------------------------
@@ -149,6 +147,11 @@ class QueueRules:
             self.routes.get(trigger.detail) or self.routes.get(trigger.kind.value) or self.default
         )
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every queue a case may join."""
+        return tuple(sorted({self.default, *self.routes.values()}))
+
 
 def default_support_hours() -> SupportHours:
     return SupportHours(
@@ -170,54 +173,25 @@ class EscalationRules:
 # -- loading -------------------------------------------------------------------------
 
 
-class _Problem(Exception):
-    """A bad value at ``field``; turned into a ConfigError naming the file."""
-
-    def __init__(self, field: str, text: str) -> None:
-        super().__init__(f"{field}: {text}")
-        self.field = field
-        self.text = text
-
-
 def load_escalation_rules(path: Path | None) -> EscalationRules:
     """The rules in ``path``; the defaults when ``path`` is None; ConfigError saying
     what to fix when the file is missing or wrong."""
     if path is None:
         return EscalationRules()
     where = f"escalation file {path}"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{where} does not exist. Create it, or leave the setting unset to use the "
-            "defaults (every trigger on, one 'support' queue)."
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{where} cannot be read ({exc.strerror or exc}). Check that it is a file "
-            "frontdesk may read.",
-            detail=repr(exc),
-        ) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where} is not UTF-8 text. Save it as UTF-8.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{where} is not valid TOML ({exc}). Fix the syntax there; "
-            "https://toml.io shows the format.",
-            detail=str(exc),
-        ) from None
-    try:
-        return _rules(data)
-    except _Problem as problem:
-        raise ConfigError(f"{where}: {problem.field}: {problem.text}") from None
+    data = toml_rules.read_toml(
+        path,
+        where,
+        "Create it, or leave the setting unset to use the defaults (every trigger on, "
+        "one 'support' queue).",
+    )
+    return toml_rules.checked(where, _rules, data)
 
 
 def _rules(data: Mapping[str, object]) -> EscalationRules:
-    _no_unknown_keys(data, _TOP_KEYS, "")
+    no_unknown_keys(data, _TOP_KEYS, "")
     triggers_table = _table(data.get("triggers", {}), "triggers")
-    _no_unknown_keys(triggers_table, _TRIGGER_KEYS, "triggers")
+    no_unknown_keys(triggers_table, _TRIGGER_KEYS, "triggers")
     sensitive_table = _table(triggers_table.get("sensitive", {}), "triggers.sensitive")
     routes = _merged_routes(
         _sensitive_queues(sensitive_table.get("queues", {})),
@@ -241,7 +215,7 @@ def _rules(data: Mapping[str, object]) -> EscalationRules:
 
 def _asked(table: Mapping[str, object]) -> AskedRules:
     field_ = "triggers.asked"
-    _no_unknown_keys(table, _ASKED_KEYS, field_)
+    no_unknown_keys(table, _ASKED_KEYS, field_)
     return AskedRules(
         enabled=_bool(table.get("enabled", True), f"{field_}.enabled"),
         threshold=_share(table.get("threshold", ASKED_THRESHOLD), f"{field_}.threshold"),
@@ -250,7 +224,7 @@ def _asked(table: Mapping[str, object]) -> AskedRules:
 
 def _frustration(table: Mapping[str, object]) -> FrustrationRules:
     field_ = "triggers.frustration"
-    _no_unknown_keys(table, _FRUSTRATION_KEYS, field_)
+    no_unknown_keys(table, _FRUSTRATION_KEYS, field_)
     return FrustrationRules(
         enabled=_bool(table.get("enabled", True), f"{field_}.enabled"),
         threshold=_share(table.get("threshold", FRUSTRATION_THRESHOLD), f"{field_}.threshold"),
@@ -259,7 +233,7 @@ def _frustration(table: Mapping[str, object]) -> FrustrationRules:
 
 def _failing(table: Mapping[str, object]) -> FailingRules:
     field_ = "triggers.failing"
-    _no_unknown_keys(table, _FAILING_KEYS, field_)
+    no_unknown_keys(table, _FAILING_KEYS, field_)
     return FailingRules(
         enabled=_bool(table.get("enabled", True), f"{field_}.enabled"),
         abstentions_in_a_row=_int(
@@ -277,11 +251,11 @@ def _failing(table: Mapping[str, object]) -> FailingRules:
 
 def _sensitive(table: Mapping[str, object]) -> SensitiveRules:
     field_ = "triggers.sensitive"
-    _no_unknown_keys(table, _SENSITIVE_KEYS, field_)
+    no_unknown_keys(table, _SENSITIVE_KEYS, field_)
     topics = table.get("topics", list(TOPICS))
     example = 'e.g. ["chargeback", "fraud", "legal", "safety", "data_deletion"]'
     if not isinstance(topics, list):
-        raise _Problem(f"{field_}.topics", f"must be a list of topics, {example}.")
+        raise RuleProblem(f"{field_}.topics", f"must be a list of topics, {example}.")
     chosen: list[str] = []
     for i, topic in enumerate(topics):
         chosen.append(_choice(topic, TOPICS, f"{field_}.topics[{i}]", "topic"))
@@ -310,11 +284,11 @@ def _merged_routes(
     sensitive: dict[str, tuple[str, str]], table: Mapping[str, object]
 ) -> dict[str, str]:
     known = ("default", *(kind.value for kind in TriggerKind), *DETAILS)
-    _no_unknown_keys(table, known, "queues")
+    no_unknown_keys(table, known, "queues")
     routes = {key: _queue(queue, f"queues.{key}") for key, queue in table.items()}
     for topic, (queue, where) in sensitive.items():
         if topic in routes and routes[topic] != queue:
-            raise _Problem(
+            raise RuleProblem(
                 where,
                 f"sends {topic} cases to {queue!r} but queues.{topic} sends them to "
                 f"{routes[topic]!r}. Name the queue in one place only.",
@@ -326,7 +300,7 @@ def _merged_routes(
 def _queue(value: object, field: str) -> str:
     if isinstance(value, str) and _QUEUE.fullmatch(value.strip()):
         return value.strip()
-    raise _Problem(
+    raise RuleProblem(
         field,
         f"{value!r} is not a queue name; write one in quotes using a-z, 0-9, '_' and '-', "
         'e.g. "billing".',
@@ -338,8 +312,8 @@ def _queue(value: object, field: str) -> str:
 
 def _hours(value: object) -> SupportHours:
     table = _table(value, "hours")
-    _no_unknown_keys(table, _HOURS_KEYS, "hours")
-    zone = _timezone(table)
+    no_unknown_keys(table, _HOURS_KEYS, "hours")
+    zone = toml_rules.timezone(table, "hours.timezone", example=DEFAULT_TIMEZONE)
     hours: dict[int, tuple[OpeningHours, ...]] = {}
     for day, name in enumerate(WEEKDAYS):
         if name in table:
@@ -347,97 +321,37 @@ def _hours(value: object) -> SupportHours:
             if stretches:
                 hours[day] = stretches
     if not hours:
-        raise _Problem(
+        raise RuleProblem(
             "hours",
             "gives no weekday with support hours, so nobody would ever answer. Add some, "
             'e.g. mon = "09:00-17:30".',
         )
-    return SupportHours(zone, hours, _dates(table.get("holidays", []), "hours.holidays"))
-
-
-def _timezone(table: Mapping[str, object]) -> ZoneInfo:
-    if "timezone" not in table:
-        raise _Problem(
-            "hours.timezone",
-            f'is missing. Add the shop\'s zone, e.g. timezone = "{DEFAULT_TIMEZONE}".',
-        )
-    name = table["timezone"]
-    if not isinstance(name, str) or not name.strip():
-        raise _Problem(
-            "hours.timezone", f'must be a zone name in quotes, e.g. "{DEFAULT_TIMEZONE}".'
-        )
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise _Problem(
-            "hours.timezone",
-            f"{name!r} is not a known IANA time zone. Write one like "
-            '"Europe/London" or "America/New_York".',
-        ) from None
+    holidays = toml_rules.toml_dates(
+        table.get("holidays", []),
+        "hours.holidays",
+        example='["2026-12-25", "2026-12-26"]',
+    )
+    return SupportHours(zone, hours, holidays)
 
 
 def _day(value: object, field: str) -> tuple[OpeningHours, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise _Problem(field, 'must be a time range or a list of them, e.g. ["09:00-17:30"].')
-    stretches = sorted(_range(item, f"{field}[{i}]") for i, item in enumerate(value))
+        raise RuleProblem(field, 'must be a time range or a list of them, e.g. ["09:00-17:30"].')
+    stretches = sorted(
+        toml_rules.time_range(item, f"{field}[{i}]", example="09:00-17:30")
+        for i, item in enumerate(value)
+    )
     for (_, end_a), (start_b, _) in pairwise(stretches):
         if start_b < end_a:
-            raise _Problem(
+            raise RuleProblem(
                 field, "has ranges that overlap. Merge them into one or make one end first."
             )
-    return tuple(OpeningHours(_time(start), _time(end)) for start, end in stretches)
-
-
-def _range(value: object, field: str) -> tuple[int, int]:
-    """A "HH:MM-HH:MM" range as minutes since midnight."""
-    match = _RANGE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise _Problem(field, f"{value!r} is not a time range like 09:00-17:30.")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise _Problem(field, f"{value!r} has a time that does not exist; use 00:00 to 23:59.")
-    start, end = h1 * 60 + m1, h2 * 60 + m2
-    if start >= end:
-        raise _Problem(
-            field,
-            f"{value!r} ends before it starts; write the earlier time first, like 09:00-17:30.",
-        )
-    return start, end
-
-
-def _time(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
-
-
-def _dates(value: object, field: str) -> frozenset[date]:
-    if not isinstance(value, list):
-        raise _Problem(field, 'must be a list of dates, e.g. ["2026-12-25", "2026-12-26"].')
-    days: set[date] = set()
-    for i, item in enumerate(value):
-        day = _date(item)
-        if day is None:
-            raise _Problem(
-                f"{field}[{i}]",
-                f'{item!r} is not a date; write it as YYYY-MM-DD, e.g. "2026-12-25".',
-            )
-        days.add(day)
-    return frozenset(days)
-
-
-def _date(value: object) -> date | None:
-    """A TOML date (``2026-12-25``) or the same in quotes."""
-    if isinstance(value, datetime):
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    return tuple(
+        OpeningHours(toml_rules.clock_time(start), toml_rules.clock_time(end))
+        for start, end in stretches
+    )
 
 
 # -- values --------------------------------------------------------------------------
@@ -445,18 +359,8 @@ def _date(value: object) -> date | None:
 
 def _table(value: object, field: str) -> Mapping[str, object]:
     if not isinstance(value, dict):
-        raise _Problem(field, f"must be a table, e.g. [{field}] on a line of its own.")
+        raise RuleProblem(field, f"must be a table, e.g. [{field}] on a line of its own.")
     return value
-
-
-def _no_unknown_keys(data: Mapping[str, object], known: tuple[str, ...], field: str) -> None:
-    for key in data:
-        if key in known:
-            continue
-        where = f"{field}.{key}" if field else key
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"Did you mean {close[0]!r}? " if close else ""
-        raise _Problem(where, f"is not a known key. {hint}Known keys here: {', '.join(known)}.")
 
 
 def _choice(value: object, known: tuple[str, ...], field: str, what: str) -> str:
@@ -464,27 +368,23 @@ def _choice(value: object, known: tuple[str, ...], field: str, what: str) -> str
         return value.strip()
     close = difflib.get_close_matches(str(value), known, n=1)
     hint = f"Did you mean {close[0]!r}? " if close else ""
-    raise _Problem(field, f"{value!r} is not a {what}. {hint}Write one of {', '.join(known)}.")
+    raise RuleProblem(field, f"{value!r} is not a {what}. {hint}Write one of {', '.join(known)}.")
 
 
 def _bool(value: object, field: str) -> bool:
     if not isinstance(value, bool):
-        raise _Problem(field, f"{value!r} must be true or false (no quotes).")
+        raise RuleProblem(field, f"{value!r} must be true or false (no quotes).")
     return value
 
 
 def _share(value: object, field: str) -> float:
     """A threshold from 0 to 1."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Problem(field, f"{value!r} is not a number; write it without quotes, e.g. 0.6.")
+        raise RuleProblem(field, f"{value!r} is not a number; write it without quotes, e.g. 0.6.")
     if not 0.0 <= float(value) <= 1.0:
-        raise _Problem(field, f"{value} is out of range; write a number from 0 to 1, e.g. 0.6.")
+        raise RuleProblem(field, f"{value} is out of range; write a number from 0 to 1, e.g. 0.6.")
     return float(value)
 
 
 def _int(value: object, field: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Problem(field, f"{value!r} is not a whole number; write it without quotes, e.g. 2.")
-    if not low <= value <= high:
-        raise _Problem(field, f"{value} is out of range; write a number from {low} to {high}.")
-    return value
+    return toml_rules.whole_number(value, field, low=low, high=high, example="2")
