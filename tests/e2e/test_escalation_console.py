@@ -133,6 +133,13 @@ def test_frustrated_shopper_to_agent_and_back(
     console.locator("#feedback-submit").click()
     expect(console.locator("#feedback-status")).to_contain_text("saved", timeout=LIVE_MS)
 
+    # The trends: this week's two cases by trigger, and the needless-escalation verdict.
+    console.locator("[data-testid=reports-link]").click()
+    expect(console).to_have_url(re.compile(r"/console/reports"))
+    expect(console.locator("svg").first).to_be_visible(timeout=LIVE_MS)
+    expect(console.get_by_text("escalated needlessly", exact=False).first).to_be_visible()
+    console.screenshot(path=str(SCREENSHOTS / "console-reports.png"), full_page=True)
+
 
 def test_a_shopper_token_opens_no_console(page: Page, server: LiveServer) -> None:
     started = httpx.post(f"{server.base}/api/conversations", json={}, timeout=10).json()

@@ -100,21 +100,22 @@ class Assistant:
         return reply
 
     def topic_of(self, text: str) -> tuple[str, str]:
-        """What a message is about, for escalation reports: the nearest FAQ entry
-        ("faq:12", its question) when retrieval is not lost, else the trained
-        model's intent, else ("none", …)."""
+        """What a message is about, for escalation reports: an account or booking
+        request ("intent:track_order"), else the nearest FAQ entry ("faq:12", its
+        question) when retrieval is not lost, else the trained model's intent, else
+        ("none", …). The shopper's own requests first: "what's the status of order
+        1043?" is about their order, not the FAQ entry on delivery times."""
         said = normalise(text)[: self.max_chars]
+        pattern = detect_account_intent(said) or detect_booking_intent(said)
+        if pattern is not None:
+            return _intent_topic(pattern.value)
         decision = self.answerer.decide(said)
         if decision.kind is not ReplyKind.ABSTAIN and decision.entries:
             entry = decision.entries[0]
             return f"faq:{entry.id}", entry.question
-        pattern = detect_account_intent(said) or detect_booking_intent(said)
-        named = None if pattern is None else pattern.value
-        if named is None and self.intents is not None:
-            detected = self.intents.detect(said)
-            named = None if detected is None else detected.name
-        if named is not None:
-            return f"intent:{named}", named.replace("_", " ").capitalize()
+        detected = None if self.intents is None else self.intents.detect(said)
+        if detected is not None:
+            return _intent_topic(detected.name)
         return "none", "Not in the knowledge base"
 
     def names_task(self, text: str) -> bool:
@@ -317,6 +318,10 @@ class Assistant:
                 abstain, kind=ReplyKind.CLARIFY, text=CLARIFY_TEXT, source_ids=ids, options=options
             )
         return abstain
+
+
+def _intent_topic(name: str) -> tuple[str, str]:
+    return f"intent:{name}", name.replace("_", " ").capitalize()
 
 
 def _brings_own_topic(text: str, strength: float) -> bool:

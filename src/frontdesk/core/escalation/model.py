@@ -96,7 +96,7 @@ class Case:
 
 class Role(StrEnum):
     AGENT = "agent"
-    ADMIN = "admin"  # sees every queue, the reports, and adds agents
+    ADMIN = "admin"  # sees every queue, and every queue's reports (agents: their own)
 
 
 @dataclass(frozen=True, slots=True)

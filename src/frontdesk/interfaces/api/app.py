@@ -20,6 +20,7 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.interfaces.api import (
     account_routes,
     booking_routes,
+    console_report_routes,
     console_routes,
     console_socket,
     errors,
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(booking_routes.router)
     app.include_router(console_routes.pages)
     app.include_router(console_routes.api)
+    app.include_router(console_report_routes.pages)
+    app.include_router(console_report_routes.api)
     app.include_router(console_socket.router)
     if settings.demo:
         app.include_router(pages.demo_router)  # before the plain "/" it replaces

@@ -9,7 +9,9 @@ from frontdesk.interfaces.cli import (
     agents_cmds,
     answer_cmds,
     demo_cmds,
+    escalation_cmds,
     eval_cmd,
+    feedback_cmds,
     kb_cmds,
     model_cmds,
     openai_cmds,
@@ -33,6 +35,8 @@ app.add_typer(serve_cmds.db_app, name="db", help="The conversation store: upgrad
 app.add_typer(model_cmds.app, name="model", help="The local embedding model.")
 app.add_typer(demo_cmds.app, name="demo", help="The demo shop's data: seed.")
 app.add_typer(agents_cmds.app, name="agents", help="Agent console accounts: add, list, password.")
+app.add_typer(escalation_cmds.app, name="escalations", help="Escalations to people: report.")
+app.add_typer(feedback_cmds.app, name="feedback", help="Agents' feedback on the bot: export.")
 app.add_typer(
     openai_cmds.app,
     name="openai",
