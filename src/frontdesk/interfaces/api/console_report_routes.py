@@ -31,6 +31,7 @@ from frontdesk.core.escalation.report import (
     today_in,
 )
 from frontdesk.interfaces.api.console_auth import AgentDep, signed_in_or_none
+from frontdesk.interfaces.api.console_routes import no_store
 from frontdesk.interfaces.api.deps import ServicesDep
 from frontdesk.interfaces.api.pages import templates
 
@@ -60,7 +61,7 @@ async def reports_page(request: Request) -> Response:
         "max_weeks": MAX_WEEKS,
     }
     response = templates.TemplateResponse(request, "console_reports.html", context)
-    _no_store(response)
+    no_store(response)
     return response
 
 
@@ -81,7 +82,7 @@ async def report_csv(
     name = f"escalations-{weeks_shown[0]}-to-{weeks_shown[-1]}.csv"
     response = Response(rows_csv(rows), media_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    _no_store(response)
+    no_store(response)
     return response
 
 
@@ -114,9 +115,3 @@ def scope_of(agent: Agent) -> dict[str, object]:
     if agent.role is Role.ADMIN:
         return {"all_queues": True, "queues": []}
     return {"all_queues": False, "queues": list(agent.queues)}
-
-
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"

@@ -123,7 +123,7 @@ async def console(request: Request) -> Response:
         "csrf": signed.csrf,
     }
     response = templates.TemplateResponse(request, "console.html", context)
-    _no_store(response)
+    no_store(response)
     return response
 
 
@@ -132,7 +132,7 @@ def _login(request: Request, error: str | None, email: str, target: str, status:
     response = templates.TemplateResponse(
         request, "console_login.html", context, status_code=status
     )
-    _no_store(response)
+    no_store(response)
     return response
 
 
@@ -141,7 +141,8 @@ def _local(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/console"
 
 
-def _no_store(response: Response) -> None:
+def no_store(response: Response) -> None:
+    """Console pages: never cached, never framed, no referrer to elsewhere."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
