@@ -22,6 +22,7 @@ from frontdesk.adapters.notify.factory import build_notifiers
 from frontdesk.adapters.pubsub.memory import MemoryBus
 from frontdesk.adapters.pubsub.redis_bus import RedisBus
 from frontdesk.adapters.sentiment.vader import VaderSentiment
+from frontdesk.adapters.storage.analytics_reader import SqlAnalyticsReader
 from frontdesk.adapters.storage.booking_store import SqlBookingStore
 from frontdesk.adapters.storage.database import make_engine
 from frontdesk.adapters.storage.escalation_store import SqlAgentStore, SqlCaseStore
@@ -211,6 +212,7 @@ class Services:
     # The agent console: accounts and sessions; escalation cases.
     agents: SqlAgentStore
     cases: SqlCaseStore
+    analytics: SqlAnalyticsReader
     # None: no appointments file, so no booking (the chat says so, /book is 404).
     appointments: Appointments | None = None
     booking_links: SignedBookingLinks | None = None
@@ -301,6 +303,7 @@ def build_services(
         crm_updates=CrmUpdates(desk, store, SqlDeliveryLog(store.engine)),
         agents=agents,
         cases=cases,
+        analytics=SqlAnalyticsReader(store.engine),
         start_limiter=start_limiter,
         console_limiter=RateLimiter(CONSOLE_SIGN_INS_PER_MINUTE, CONSOLE_SIGN_IN_BURST),
         appointments=appointments,

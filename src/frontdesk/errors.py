@@ -188,6 +188,12 @@ class CaseStateError(FrontdeskError):
     code = "case_state"
 
 
+class ForbiddenError(FrontdeskError):
+    """A signed-in agent asking for what only an admin may see."""
+
+    code = "forbidden"
+
+
 class CsrfError(FrontdeskError):
     """A console change without the page's CSRF token: not from our console page."""
 

@@ -7,40 +7,16 @@ shopper rates it. Screenshots of the console land in test-artifacts/screenshots/
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from frontdesk.demo.agents import DEMO_AGENT, DEMO_AGENT_PASSWORD
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import LIVE_MS, SCREENSHOTS
 from tests.e2e.server import LiveServer
 from tests.e2e.test_widget import MESSAGES, REPLY_TIMEOUT_MS, ask, open_chat
 
 pytestmark = pytest.mark.slow
-LIVE_MS = 10_000
-
-
-@pytest.fixture
-def console(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    """The agent's own browser (its own cookies), signed in to the console."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server.base + "/console")
-    expect(page).to_have_url(re.compile(r"/console/login"))
-    page.locator("#email").fill(DEMO_AGENT.email)
-    page.locator("#password").fill("not the password")
-    page.locator("#login-submit").click()
-    expect(page.locator("#login-error")).to_be_visible()
-    page.locator("#password").fill(DEMO_AGENT_PASSWORD)
-    page.locator("#login-submit").click()
-    expect(page.locator("#conn")).to_have_attribute("data-state", "connected", timeout=LIVE_MS)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors in the console: {errors}"
 
 
 def widget_says(page: Page, text: str) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from frontdesk.core.booking.service import zone_or_none
 from frontdesk.core.conversation import (
+    WEB_CHANNEL,
     Conversation,
     ConversationInfo,
     Customer,
@@ -86,11 +87,14 @@ class ChatService:
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
     def start(
-        self, customer: Customer | None = None, timezone: str | None = None
+        self,
+        customer: Customer | None = None,
+        timezone: str | None = None,
+        channel: str = WEB_CHANNEL,
     ) -> tuple[ConversationInfo, str]:
         """A new conversation and the token that is the only way to read it.
         ``timezone`` is the shopper's (browser's) IANA name; one not known here is
-        dropped, and times are shown in the shop's."""
+        dropped, and times are shown in the shop's. ``channel`` is where it came in."""
         token = secrets.token_urlsafe(32)
         info = ConversationInfo(
             id=uuid.uuid4().hex,
@@ -100,6 +104,7 @@ class ChatService:
             last_seq=0,
             customer=customer,
             timezone=timezone if zone_or_none(timezone) is not None else None,
+            channel=channel,
         )
         self.store.create(info)
         return info, token

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The shop's web widget (and the REST API it uses); a shop's own integration may name
+# another channel ("email", "whatsapp") when it starts a conversation.
+WEB_CHANNEL = "web"
+
 
 class Source(StrEnum):
     CUSTOMER = "customer"
@@ -307,3 +311,4 @@ class ConversationInfo:
     last_seq: int
     customer: Customer | None = None
     timezone: str | None = None  # the shopper's, from their browser
+    channel: str = WEB_CHANNEL  # where it came in, for analytics

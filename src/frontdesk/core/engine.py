@@ -28,7 +28,7 @@ from frontdesk.core.nlu.followup import follow_up_strength, join_with_context
 from frontdesk.core.nlu.intents import IntentDetector
 from frontdesk.core.nlu.smalltalk import detect_smalltalk
 from frontdesk.core.nlu.text import content_words, normalise, words
-from frontdesk.core.ports import AnswerWriter
+from frontdesk.core.ports import AnswerWriter, Embedder
 from frontdesk.errors import FrontdeskError
 
 log = logging.getLogger("frontdesk.engine")
@@ -123,6 +123,11 @@ class Assistant:
         cancel an appointment; track, cancel or change an order …"""
         said = normalise(text)[: self.max_chars]
         return (detect_booking_intent(said) or detect_account_intent(said)) is not None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model the knowledge base is searched with; analytics group questions by it."""
+        return self.answerer.index.embedder
 
     def entry_question(self, entry_id: str) -> str | None:
         """The question of a knowledge-base entry, for people reading its id."""

@@ -138,20 +138,21 @@ class SqlConversationStore:
                     customer_name=customer.name if customer else None,
                     customer_email=customer.email if customer else None,
                     timezone=info.timezone,
+                    channel=info.channel,
                 )
             )
 
     def get(self, conversation_id: str) -> ConversationInfo | None:
         with self._read() as connection:
             row = connection.execute(GET_CONVERSATION, {"cid": conversation_id}).first()
-        return None if row is None else _info(row)
+        return None if row is None else info_from_row(row)
 
     def of_customer(
         self, customer_id: str, since: float, limit: int = 20
     ) -> list[ConversationInfo]:
         params = {"customer": customer_id, "since": since, "limit": limit}
         with self._read() as connection:
-            return [_info(row) for row in connection.execute(OF_CUSTOMER, params)]
+            return [info_from_row(row) for row in connection.execute(OF_CUSTOMER, params)]
 
     def append(self, conversation_id: str, event: Event) -> Appended:
         try:
@@ -201,7 +202,7 @@ class SqlConversationStore:
 
     def _events(self, statement: Select[Any], params: dict[str, object]) -> list[Event]:
         with self._read() as connection:
-            return [_event(row) for row in connection.execute(statement, params)]
+            return [event_from_row(row) for row in connection.execute(statement, params)]
 
     def set_mode(self, conversation_id: str, mode: Mode) -> None:
         with self._write() as connection:
@@ -270,7 +271,7 @@ class SqliteWriteLock:
                 self._fd = None
 
 
-def _info(row: Row[Any]) -> ConversationInfo:
+def info_from_row(row: Row[Any]) -> ConversationInfo:
     customer = None
     if row.customer_id is not None:
         customer = Customer(row.customer_id, row.customer_name, row.customer_email)
@@ -282,6 +283,7 @@ def _info(row: Row[Any]) -> ConversationInfo:
         last_seq=row.last_seq,
         customer=customer,
         timezone=row.timezone,
+        channel=row.channel,
     )
 
 
@@ -302,7 +304,7 @@ def _values(conversation_id: str, seq: int, event: Event) -> dict[str, object]:
     }
 
 
-def _event(row: Row[Any]) -> Event:
+def event_from_row(row: Row[Any]) -> Event:
     return Event(
         source=Source(row.source),
         text=row.text,

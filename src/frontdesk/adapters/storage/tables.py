@@ -25,7 +25,8 @@ class ConversationRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[float] = mapped_column(Double)
+    # Indexed: analytics read a period of conversations.
+    created_at: Mapped[float] = mapped_column(Double, index=True)
     updated_at: Mapped[float] = mapped_column(Double)
     # The highest seq given out; bumped in the same transaction as the insert, which
     # is what serialises appends to one conversation across workers.
@@ -37,6 +38,8 @@ class ConversationRow(Base):
     # The shopper's IANA timezone ("Europe/Paris"), from their browser: slots and
     # bookings are shown to them in it.
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Where it came in: "web" (the widget) or a channel the shop's integration names.
+    channel: Mapped[str] = mapped_column(String(32), server_default="web")
 
 
 class EventRow(Base):

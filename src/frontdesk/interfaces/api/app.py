@@ -19,6 +19,7 @@ from frontdesk.bootstrap import Services, build_services
 from frontdesk.config import Settings, load_settings
 from frontdesk.interfaces.api import (
     account_routes,
+    analytics_routes,
     booking_routes,
     console_report_routes,
     console_routes,
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(console_report_routes.pages)
     app.include_router(console_report_routes.api)
     app.include_router(console_socket.router)
+    app.include_router(analytics_routes.pages)
+    app.include_router(analytics_routes.api)
     if settings.demo:
         app.include_router(pages.demo_router)  # before the plain "/" it replaces
     app.include_router(pages.router)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.bootstrap import Services
 from frontdesk.core.escalation.model import Agent, CaseQuery, Role
@@ -30,10 +29,9 @@ from frontdesk.core.escalation.report import (
     rows_csv,
     today_in,
 )
-from frontdesk.interfaces.api.console_auth import AgentDep, signed_in_or_none
-from frontdesk.interfaces.api.console_routes import no_store
+from frontdesk.interfaces.api.console_auth import AgentDep
+from frontdesk.interfaces.api.console_routes import console_page, no_store
 from frontdesk.interfaces.api.deps import ServicesDep
-from frontdesk.interfaces.api.pages import templates
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/console", tags=["agent console"])
@@ -49,20 +47,9 @@ Until = Annotated[
 
 @pages.get(PAGE, response_class=HTMLResponse)
 async def reports_page(request: Request) -> Response:
-    signed = await run_in_threadpool(signed_in_or_none, request)
-    if signed is None:
-        back = f"{PAGE}?{request.url.query}" if request.url.query else PAGE
-        return RedirectResponse(f"/console/login?next={quote(back, safe='/')}", status_code=303)
-    agent = signed.agent
-    context = {
-        "agent": {"name": agent.name, "role": agent.role.value, "queues": list(agent.queues)},
-        "csrf": signed.csrf,
-        "weeks": DEFAULT_WEEKS,
-        "max_weeks": MAX_WEEKS,
-    }
-    response = templates.TemplateResponse(request, "console_reports.html", context)
-    no_store(response)
-    return response
+    return await console_page(
+        request, PAGE, "console_reports.html", weeks=DEFAULT_WEEKS, max_weeks=MAX_WEEKS
+    )
 
 
 @api.get("/reports")

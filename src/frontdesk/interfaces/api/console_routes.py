@@ -108,21 +108,27 @@ async def logout(request: Request, services: ServicesDep) -> Response:
 
 @pages.get("/console", response_class=HTMLResponse)
 async def console(request: Request) -> Response:
+    return await console_page(request, "/console", "console.html")
+
+
+async def console_page(request: Request, path: str, template: str, **context: object) -> Response:
+    """A console page for the signed-in agent (its name, role and queues, the CSRF
+    token, and ``context``), never cached; the sign-in page, coming back here, if
+    nobody is signed in."""
     signed = await run_in_threadpool(signed_in_or_none, request)
     if signed is None:
-        return RedirectResponse(f"/console/login?next={quote('/console')}", status_code=303)
+        back = f"{path}?{request.url.query}" if request.url.query else path
+        return RedirectResponse(f"/console/login?next={quote(back, safe='/')}", status_code=303)
     agent = signed.agent
-    context = {
-        "agent": {
-            "id": agent.id,
-            "name": agent.name,
-            "email": agent.email,
-            "role": agent.role.value,
-            "queues": list(agent.queues),
-        },
-        "csrf": signed.csrf,
+    context["agent"] = {
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "role": agent.role.value,
+        "queues": list(agent.queues),
     }
-    response = templates.TemplateResponse(request, "console.html", context)
+    context["csrf"] = signed.csrf
+    response = templates.TemplateResponse(request, template, context)
     no_store(response)
     return response
 

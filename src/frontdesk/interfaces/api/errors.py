@@ -27,6 +27,7 @@ from frontdesk.errors import (
     CrmUnavailableError,
     CsrfError,
     DuplicateAgentError,
+    ForbiddenError,
     FrontdeskError,
     IdentityError,
     InputError,
@@ -64,6 +65,7 @@ STATUS: dict[type[FrontdeskError], int] = {
     CaseStateError: 409,
     DuplicateAgentError: 409,
     CsrfError: 403,
+    ForbiddenError: 403,
 }
 HTTP_CODES = {
     404: ("not_found", "There is nothing at this address."),

@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from frontdesk.bootstrap import Services
 from frontdesk.core.chat import Turn
+from frontdesk.core.conversation import WEB_CHANNEL
 from frontdesk.core.ports import LiveMessage
 from frontdesk.errors import RateLimitedError
 from frontdesk.interfaces.api.deps import ServicesDep, TokenDep
@@ -126,7 +127,8 @@ async def start_conversation(
     if body is not None and body.customer_token:
         customer = services.tokens.verify(body.customer_token)
     timezone = None if body is None else body.timezone
-    info, token = await run_in_threadpool(services.chat.start, customer, timezone)
+    channel = WEB_CHANNEL if body is None else body.channel
+    info, token = await run_in_threadpool(services.chat.start, customer, timezone, channel)
     return {"conversation": conversation_json(info), "token": token}
 
 

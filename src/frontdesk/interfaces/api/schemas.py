@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from frontdesk.core.conversation import WEB_CHANNEL
+
 
 class StartConversation(BaseModel):
     customer_token: str | None = Field(
@@ -22,6 +24,15 @@ class StartConversation(BaseModel):
         "reports it: appointment times are shown in it. A name this server does not "
         "know is ignored and the shop's timezone is used.",
         examples=["Europe/Paris"],
+    )
+    channel: str = Field(
+        default=WEB_CHANNEL,
+        max_length=32,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Where the conversation comes in, for analytics: `web` (the widget, "
+        "the default) or a name your own integration chooses (`email`, `whatsapp` …): "
+        "lower-case letters, digits, `_` and `-`, up to 32.",
+        examples=["web"],
     )
 
 
@@ -102,6 +113,7 @@ class ConversationOut(BaseModel):
     last_seq: int
     created_at: str
     timezone: str | None = Field(default=None, description="The shopper's, if known.")
+    channel: str = Field(default=WEB_CHANNEL, description="Where it came in.")
 
 
 class Started(BaseModel):

@@ -43,4 +43,5 @@ def conversation_json(info: ConversationInfo) -> dict[str, object]:
         "last_seq": info.last_seq,
         "created_at": iso(info.created_at),
         "timezone": info.timezone,
+        "channel": info.channel,
     }
