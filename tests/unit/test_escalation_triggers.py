@@ -112,6 +112,7 @@ def kind_of(trigger: Trigger | None) -> TriggerKind | None:
         ("I've asked my bank to reverse the payment", "chargeback", "bank to reverse"),
         ("Someone used my card to buy a TV", "fraud", "someone used my card"),
         ("There's a payment I never made on my statement", "fraud", "payment i never made"),
+        ("There's a payment on my card I didn't make", "fraud", "payment on my card i didn't make"),
         ("my card was stolen and used on your site", "fraud", "card was stolen"),
         ("this looks like fraud", "fraud", "fraud"),
         ("my lawyer will be in touch", "legal", "lawyer"),
@@ -158,6 +159,7 @@ def test_sensitive_topics_fire_with_their_phrase(
         "how long does the bank refund take",
         "remove me from your mailing list",
         "I'd like to dispute a review someone left",
+        "the payment page says I didn't make it past checkout",  # gap words, no denial of a payment
     ],
 )
 def test_everyday_look_alikes_are_not_sensitive(text: str) -> None:
@@ -251,6 +253,17 @@ def test_other_phrasings_are_read_by_the_examples(triggers: EscalationTriggers, 
     assert trigger.detail == "model"
     assert trigger.score >= EscalationRules().triggers.asked.threshold
     assert trigger.evidence[0].startswith('like "')  # the nearest asking example
+
+
+@pytest.mark.slow
+def test_frustration_in_the_shoppers_words_names_a_case_the_model_read_as_asking(
+    triggers: EscalationTriggers,
+) -> None:
+    text = "Your service is absolutely terrible, I'm sick of waiting"
+    assert phrase_asking(text) is None
+    trigger = triggers.before_reply([], text)
+    assert trigger is not None and trigger.kind is TriggerKind.FRUSTRATED
+    assert 'said "sick of"' in trigger.evidence
 
 
 @pytest.mark.slow

@@ -79,6 +79,10 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"\bunauthori[sz]ed\s+(?:payment|charge|transaction|purchase|order|debit|access)",
             r"\b(?:payment|charge|transaction|purchase|order)s?\s+(?:that\s+)?i\s+"
             r"(?:didn't|did\s+not|never)\s+(?:make|made|authori[sz]e|place|order|do)",
+            # "a payment on my card I didn't make": where it showed up, in between.
+            r"\b(?:payment|charge|transaction|debit)s?\s+(?:on|from|in)\s+(?:my|the)\s+"
+            r"(?:(?:bank|credit|debit)\s+)?(?:card|account|statement|paypal)\s+(?:that\s+)?i\s+"
+            r"(?:didn't|did\s+not|never)\s+(?:make|made|authori[sz]e)\b",
             r"\bi\s+(?:didn't|did\s+not|never)\s+(?:make|made|place|placed|authori[sz]ed?|order|ordered)\s+"
             r"(?:this|that|these|those)\s+(?:order|payment|charge|purchase|transaction)",
             r"\bi\s+(?:never|didn't|did\s+not)\s+authori[sz]ed?",

@@ -36,6 +36,10 @@ ASKED_REASON = "asked for a person"
 FRUSTRATED_REASON = "sounds frustrated"
 
 
+# Readings of "asked for a person" that come from the model, not from the shopper's words.
+_MODEL_READINGS = frozenset({asking.MODEL, asking.INTENT})
+
+
 class EscalationTriggers:
     """``human_detector`` None: only the explicit phrases count as asking for a
     person; ``embedder`` None: only the same words count as asking again."""
@@ -61,7 +65,7 @@ class EscalationTriggers:
         vectors = _Vectors(self.embedder)
         checks: tuple[Callable[[], Trigger | None], ...] = (
             lambda: self._sensitive(said),
-            lambda: self._asked(segment, said, vectors),
+            lambda: self._asked_or_frustrated(segment, said, vectors),
             lambda: self._frustrated(segment, said),
             lambda: self._asked_again(segment, said, vectors),
         )
@@ -99,6 +103,17 @@ class EscalationTriggers:
         return Trigger(
             TriggerKind.SENSITIVE, match.reason, (f'said "{match.phrase}"',), 1.0, match.topic
         )
+
+    def _asked_or_frustrated(
+        self, segment: Sequence[Event], said: str, vectors: _Vectors
+    ) -> Trigger | None:
+        """An ask for a person; but when only the model read one ("your service is
+        terrible, I'm sick of waiting" is near its complaints) and the shopper's own
+        words show frustration, frustration is the truer reason for the agent."""
+        asked = self._asked(segment, said, vectors)
+        if asked is None or asked.detail not in _MODEL_READINGS:
+            return asked
+        return self._frustrated(segment, said) or asked
 
     def _asked(self, segment: Sequence[Event], said: str, vectors: _Vectors) -> Trigger | None:
         rules = self.rules.triggers.asked
