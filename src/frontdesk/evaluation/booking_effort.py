@@ -2,21 +2,27 @@
 what it cost them: messages sent (each typed message or clicked option is one) and
 seconds from the first message to the confirmation.
 
-A script is a list of moves: ``"say:text"`` types text, ``"pick:N"`` clicks the
-N-th quick reply (1-based) of the last reply, ``"pick:Label"`` clicks the option
-whose label starts with Label. The shopper clicks what a person would; the script
-fails loudly when the assistant does not offer what it expects, so a flow that got
-longer shows up as an error, not as a silently better figure.
+The scripts are the booking lines of the shipped conversation scripts
+(``demo/data/eval_conversations.jsonl``, format in evaluation/conversations.py); moves
+are played by evaluation/playback.py. A script fails loudly when the assistant does
+not offer what it expects, so a flow that got longer shows up as an error, not as a
+silently better figure.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from frontdesk.core.chat import ChatService
 from frontdesk.core.conversation import Customer, Reply
 from frontdesk.errors import EvaluationError
+from frontdesk.evaluation.conversations import (
+    SHIPPED_CONVERSATIONS,
+    ConversationScript,
+    ScriptKind,
+    load_conversation_scripts,
+)
+from frontdesk.evaluation.playback import play, text_of
 
 CONFIRMED_NOTE = "booking_confirmed"
 
@@ -45,49 +51,32 @@ class BookingEffort:
         }
 
 
-DEMO_SCRIPTS = (
-    BookingScript(
-        "verified: video call, named in the first message",
-        ("say:I'd like to book a video consultation", "pick:1", "pick:Book it"),
-        verified=True,
-        goal_turns=3,
-    ),
-    BookingScript(
-        "verified: installation for a named order",
-        ("say:Can I book an installation visit for order 1043?", "pick:1", "pick:Book it"),
-        verified=True,
-        goal_turns=3,
-    ),
-    BookingScript(
-        "verified: starter button, then the type",
-        ("say:Book an appointment", "pick:Product consultation", "pick:1", "pick:Book it"),
-        verified=True,
-        goal_turns=4,
-    ),
-    BookingScript(
-        "anonymous: video call, named in the first message",
-        (
-            "say:Can I book a video call with an advisor?",
-            "pick:1",
-            "say:sam.lee@example.com",
-            "pick:Book it",
-        ),
-        verified=False,
-        goal_turns=5,
-    ),
-    BookingScript(
-        "anonymous: type picked from the list",
-        (
-            "say:I'd like to make an appointment",
-            "pick:Product consultation",
-            "pick:1",
-            "say:sam.lee@example.com",
-            "pick:Book it",
-        ),
-        verified=False,
-        goal_turns=5,
-    ),
+def booking_script(script: ConversationScript) -> BookingScript:
+    """A booking line of a scripts file as a BookingScript (no max_turns: all its moves)."""
+    if script.kind is not ScriptKind.BOOKING:
+        raise EvaluationError(f"{script.name}: a {script.kind} script is not a booking script")
+    goal = script.max_turns if script.max_turns is not None else len(script.moves)
+    return BookingScript(script.name, script.moves, script.customer is not None, goal)
+
+
+# The demo shop's booking scripts that `make bench` measures (bench/booking_bench.py).
+DEMO_SCRIPTS = tuple(
+    booking_script(s)
+    for s in load_conversation_scripts(SHIPPED_CONVERSATIONS)
+    if s.kind is ScriptKind.BOOKING
 )
+
+
+def is_confirmation(reply: Reply) -> bool:
+    return CONFIRMED_NOTE in reply.notes
+
+
+def booking_reference(reply: Reply) -> str:
+    """The booking's reference (BK-…) from a confirmation's notes."""
+    note = next((n for n in reply.notes if n.startswith("booking:")), None)
+    if note is None:
+        raise EvaluationError(f"a booking confirmation without a reference: {reply.text[:120]!r}")
+    return note.split(":", 1)[1]
 
 
 def run_booking_script(
@@ -95,37 +84,19 @@ def run_booking_script(
 ) -> BookingEffort:
     """Play ``script`` in a new conversation; the effort to the confirmation."""
     info, _ = chat.start(customer if script.verified else None)
-    last: Reply | None = None
-    began = time.perf_counter()
-    for turn, move in enumerate(script.moves, start=1):
-        text = _text_of(move, last, script)
-        replies = chat.post(info.id, text).replies
-        if not replies or replies[-1].reply is None:
-            raise EvaluationError(f"{script.name}: no reply to {text!r}")
-        last = replies[-1].reply
-        if CONFIRMED_NOTE in last.notes:
-            reference = next(n for n in last.notes if n.startswith("booking:"))
-            return BookingEffort(
-                script.name, turn, time.perf_counter() - began, reference.split(":", 1)[1]
-            )
-    said = "nothing" if last is None else repr(last.text[:160])
-    raise EvaluationError(f"{script.name}: not booked after {len(script.moves)} moves; last {said}")
+    played = play(chat, info.id, script.moves, script.name, stop=is_confirmation)
+    if played.error:
+        raise EvaluationError(played.error)
+    if played.stopped_by is None:
+        last = played.last
+        said = "nothing" if last is None else repr(last.text[:160])
+        raise EvaluationError(
+            f"{script.name}: not booked after {len(script.moves)} moves; last {said}"
+        )
+    return BookingEffort(
+        script.name, played.turns, played.seconds, booking_reference(played.stopped_by)
+    )
 
 
 def _text_of(move: str, last: Reply | None, script: BookingScript) -> str:
-    kind, _, value = move.partition(":")
-    if kind == "say":
-        return value
-    if kind != "pick" or last is None:
-        raise EvaluationError(f"{script.name}: bad move {move!r}")
-    options = last.options
-    if value.isdigit():
-        index = int(value) - 1
-        if index >= len(options):
-            raise EvaluationError(f"{script.name}: no option {value} in {last.text[:120]!r}")
-        return options[index].label
-    for option in options:
-        if option.label.startswith(value):
-            return option.label
-    labels = [o.label for o in options]
-    raise EvaluationError(f"{script.name}: no option {value!r} among {labels}")
+    return text_of(move, last, script.name)

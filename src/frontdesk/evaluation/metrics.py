@@ -39,6 +39,7 @@ class EvalMetrics:
     # latency of respond(), milliseconds, over all recorded turns
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    latency_p99_ms: float | None
     latency_max_ms: float | None
     # What a language model cost, when one wrote answers (FRONTDESK_LLM_PROVIDER=openai).
     llm_turns: int = 0
@@ -116,6 +117,7 @@ def compute_metrics(predictions: Sequence[Prediction]) -> EvalMetrics:
         dialogue_turn_accuracy=_rate(sum(is_correct(p) for p in dialogue), len(dialogue)),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
+        latency_p99_ms=percentile(latencies, 99),
         latency_max_ms=latencies[-1] if latencies else None,
         llm_turns=cost.turns,
         prompt_tokens=cost.prompt_tokens,

@@ -41,6 +41,7 @@ def metric_rows(metrics: EvalMetrics) -> list[tuple[str, str, str]]:
         ),
         ("latency p50", _ms(m.latency_p50_ms), f"{m.turns} turns"),
         ("latency p95", _ms(m.latency_p95_ms), f"{m.turns} turns"),
+        ("latency p99", _ms(m.latency_p99_ms), f"{m.turns} turns"),
         ("latency max", _ms(m.latency_max_ms), f"{m.turns} turns"),
         ("cost per 1,000 turns", _cost(m), _cost_over(m)),
         *_llm_rows(m),
