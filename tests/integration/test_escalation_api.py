@@ -63,7 +63,6 @@ class Console:
 
     def __init__(self, app_client: TestClient, agent: Agent) -> None:
         self.client = TestClient(app_client.app)
-        self.client.__enter__()
         response = self.client.post(
             "/console/login",
             data={"email": agent.email, "password": PASSWORD},
