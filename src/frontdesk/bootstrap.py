@@ -226,6 +226,11 @@ class Services:
 
     async def stop(self) -> None:
         await self.bus.stop()
+        self.close()
+
+    def close(self) -> None:
+        """Everything but the bus, which only an app's event loop starts and stops:
+        services used outside the web app (an evaluation run) are closed with this."""
         if self.chat.escalation is not None:
             self.chat.escalation.handover.close_outbox()
         self.agents.close()

@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
+from frontdesk.core.analytics.figures import build_analytics
 from frontdesk.core.analytics.period import analytics_period
+from frontdesk.core.analytics.records import StoredConversation
 from frontdesk.core.analytics.timing import Durations
 from frontdesk.core.analytics.unanswered import Unanswered, top_unanswered
 from frontdesk.core.analytics.wrong_entries import wrong_entries
-from frontdesk.core.conversation import Event, Reply, ReplyKind, Source
+from frontdesk.core.conversation import ConversationInfo, Event, Mode, Reply, ReplyKind, Source
 from frontdesk.core.escalation.model import (
     Case,
     CaseStatus,
@@ -147,3 +149,23 @@ def test_a_wrong_verdict_is_about_the_reply_it_names_or_the_last_answer_before_h
         ("e-second", "Second?", 2, (), 2),
         ("e-first", "First?", 1, ("e-right",), 0),
     ]
+
+
+def test_a_late_evening_chat_counts_on_the_shops_own_day() -> None:
+    # 23:30 in New York on 6 January is 04:30 UTC on the 7th.
+    late = datetime(2026, 1, 7, 4, 30, tzinfo=UTC).timestamp()
+    period = analytics_period("2026-01-06", "2026-01-06", "America/New_York", NOW)
+    assert period.since <= late < period.until
+    info = ConversationInfo("c1", "0" * 64, Mode.BOT, late, 2, channel="web")
+    said = Event(Source.CUSTOMER, "hello", late, seq=1)
+    figures = build_analytics(
+        period,
+        [StoredConversation(info, (said,))],
+        [],
+        [],
+        [],
+        channels={"web": 1},
+        entry_question=lambda _: None,
+    )
+    assert figures.conversations == 1
+    assert [(b.bucket, b.conversations) for b in figures.series] == [("2026-01-06", 1)]

@@ -18,6 +18,7 @@ from frontdesk.evaluation.compare import (
     format_value,
     gates_for,
     load_report,
+    measured,
     only_in,
     parse_gate,
 )
@@ -149,7 +150,11 @@ def test_a_metric_in_one_report_only(tmp_path: Path) -> None:
         (f'{{"format": "{FORMAT}", "format_version": 1}}', "no 'metrics'"),
         (
             f'{{"format": "{FORMAT}", "format_version": 1, "metrics": {{"a": "high"}}}}',
-            "not a number",
+            "not a finite number",
+        ),
+        (
+            f'{{"format": "{FORMAT}", "format_version": 1, "metrics": {{"answer_accuracy": NaN}}}}',
+            "not a finite number",
         ),
     ],
 )
@@ -169,6 +174,38 @@ def test_directions_missing_from_a_file_fall_back_to_the_known_ones(tmp_path: Pa
         json.dumps({"format": FORMAT, "format_version": 1, "metrics": {"answer_accuracy": 0.5}})
     )
     assert load_report(a).directions == {"answer_accuracy": "higher"}
+
+
+def test_a_report_cannot_turn_a_known_metric_the_other_way(tmp_path: Path) -> None:
+    # B claims a higher wrong-answer rate is better: the gate still sees a regression.
+    a = write(tmp_path / "a.json", BASE)
+    b = write(
+        tmp_path / "b.json",
+        {**BASE, "wrong_answer_rate": 0.5},
+        directions={**DIRECTIONS, "wrong_answer_rate": "higher"},
+    )
+    (result,) = check_gates(load_report(a), load_report(b), [Gate("wrong_answer_rate", 0.01)])
+    assert result.regressed
+
+
+def test_reports_that_disagree_on_an_unknown_metric_cannot_gate_it(tmp_path: Path) -> None:
+    a = write(tmp_path / "a.json", {"shop_metric": 1.0}, directions={"shop_metric": "higher"})
+    b = write(tmp_path / "b.json", {"shop_metric": 0.5}, directions={"shop_metric": "lower"})
+    with pytest.raises(EvaluationError, match="higher or lower"):
+        check_gates(load_report(a), load_report(b), [Gate("shop_metric", 0.01)])
+
+
+def test_a_default_gate_on_an_unmeasured_metric_is_skipped(tmp_path: Path) -> None:
+    a, b = reports(tmp_path, abstention_oos=None)
+    a_report, b_report = load_report(a), load_report(b)
+    kept, skipped = measured(a_report, b_report, gates_for([], 0.01))
+    assert skipped == ["abstention_oos"]
+    assert [g.metric for g in kept] == ["answer_accuracy", "wrong_answer_rate"]
+    # Named on the command line, the same gate is an error.
+    kept, skipped = measured(a_report, b_report, gates_for(["abstention_oos"], 0.01))
+    assert skipped == []
+    with pytest.raises(EvaluationError, match="not measured"):
+        check_gates(a_report, b_report, kept)
 
 
 def test_values_and_changes_are_shown_in_their_units() -> None:

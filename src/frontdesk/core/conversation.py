@@ -13,6 +13,8 @@ from typing import Any
 # The shop's web widget (and the REST API it uses); a shop's own integration may name
 # another channel ("email", "whatsapp") when it starts a conversation.
 WEB_CHANNEL = "web"
+# A channel's name: lower-case letters, digits, "_" and "-", up to 32 (a full match).
+CHANNEL_NAME = r"[a-z0-9][a-z0-9_-]{0,31}"
 
 
 class Source(StrEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from frontdesk.errors import EvaluationError
@@ -44,6 +44,9 @@ class Gate:
     metric: str
     tolerance: float
     relative: bool = False  # tolerance is a share of the first report's value
+    # A default gate: skipped, with a note, when a report did not measure its metric
+    # (a set with no out-of-scope lines has no abstention rate to gate).
+    optional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +94,21 @@ def load_report(path: Path) -> LoadedReport:
         raise EvaluationError(f"Report {path} has no 'metrics' object.")
     checked: dict[str, float | None] = {}
     for name, value in metrics.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        # json reads NaN and Infinity; a gate comparing them would always say "ok".
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise EvaluationError(
-                f"Report {path}: metric {name!r} is {value!r}, not a number or null."
+                f"Report {path}: metric {name!r} is {value!r}, not a finite number or null."
             )
         checked[str(name)] = None if value is None else float(value)
     directions = data.get("directions")
     own = directions if isinstance(directions, dict) else {}
-    merged = {name: str(own.get(name, DIRECTIONS.get(name, ""))) for name in checked}
+    # Which way is better is this code's to say for every metric it knows: a report
+    # that claimed "higher" for the wrong-answer rate would switch its gate off.
+    merged = {name: DIRECTIONS.get(name) or str(own.get(name, "")) for name in checked}
     return LoadedReport(path, checked, merged)
 
 
@@ -185,8 +195,23 @@ def gates_for(
     chosen: dict[str, Gate] = {}
     for spec in specs or defaults:
         gate = parse_gate(spec, default_tolerance)
-        chosen[gate.metric] = gate
+        chosen[gate.metric] = replace(gate, optional=not specs)
     return list(chosen.values())
+
+
+def measured(
+    a: LoadedReport, b: LoadedReport, gates: Sequence[Gate]
+) -> tuple[list[Gate], list[str]]:
+    """The gates to check, and the optional ones skipped because a report has no value
+    for their metric."""
+    kept, skipped = [], []
+    for gate in gates:
+        missing = any(r.metrics.get(gate.metric) is None for r in (a, b))
+        if gate.optional and missing:
+            skipped.append(gate.metric)
+        else:
+            kept.append(gate)
+    return kept, skipped
 
 
 def format_value(name: str, value: float | None) -> str:
@@ -218,7 +243,12 @@ def format_change(name: str, delta: float | None) -> str:
 
 
 def _direction(a: LoadedReport, b: LoadedReport, name: str) -> str:
-    return b.directions.get(name) or a.directions.get(name) or ""
+    """A known metric's direction is DIRECTIONS'; another's is what the reports say,
+    unless they disagree (then it has none, so it cannot be gated)."""
+    first, second = a.directions.get(name, ""), b.directions.get(name, "")
+    if name in DIRECTIONS or not first or not second:
+        return DIRECTIONS.get(name) or first or second
+    return first if first == second else ""
 
 
 def _verdict(delta: float, direction: str) -> str:

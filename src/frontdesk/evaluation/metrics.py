@@ -6,10 +6,10 @@ measured" and "always wrong" must not look alike in a report.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from frontdesk.core.analytics.timing import quantile
 from frontdesk.core.conversation import ReplyKind
 from frontdesk.evaluation.datasets import ItemKind
 from frontdesk.evaluation.runner import Prediction
@@ -130,11 +130,7 @@ def compute_metrics(predictions: Sequence[Prediction]) -> EvalMetrics:
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default), None when empty."""
-    if not sorted_values:
-        return None
-    rank = (len(sorted_values) - 1) * q / 100.0
-    low, high = math.floor(rank), math.ceil(rank)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+    return quantile(sorted_values, q / 100.0) if sorted_values else None
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -25,7 +25,7 @@ def write_report(report: EvalReport, directory: Path) -> list[Path]:
         percentiles = {"p50": m.latency_p50_ms, "p95": m.latency_p95_ms, "p99": m.latency_p99_ms}
         latency_chart(report.histogram, percentiles, directory / LATENCY_CHART)
         outcomes_chart(report.outcomes, directory / OUTCOMES_CHART)
-        data = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        data = json.dumps(report.as_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (directory / REPORT_JSON).write_text(data, encoding="utf-8")
         (directory / REPORT_MD).write_text(render_markdown(report), encoding="utf-8")
     except OSError as exc:

@@ -10,7 +10,6 @@ shop's, which the shipped scripts are written for.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -63,7 +62,7 @@ def run_scripts(
         try:
             return [_run(services.chat, script, customers) for script in scripts]
         finally:
-            asyncio.run(services.stop())
+            services.close()
 
 
 def throwaway_settings(settings: Settings, database_url: str, var_dir: Path) -> Settings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Table, exists, func, select
 
 from frontdesk.adapters.storage.store import (
     UNAVAILABLE,
@@ -19,7 +19,7 @@ from frontdesk.adapters.storage.store import (
 from frontdesk.adapters.storage.tables import ConversationRow, EventRow
 from frontdesk.core.analytics.period import AnalyticsPeriod
 from frontdesk.core.analytics.records import StoredConversation
-from frontdesk.core.conversation import Event
+from frontdesk.core.conversation import Event, EventKind, Source
 
 conversations = cast(Table, ConversationRow.__table__)
 events = cast(Table, EventRow.__table__)
@@ -53,12 +53,19 @@ class SqlAnalyticsReader:
         return [StoredConversation(info, tuple(found[info.id])) for info in infos]
 
     def channels(self, period: AnalyticsPeriod) -> dict[str, int]:
-        """Conversations started in the period per channel, whatever the filter."""
+        """Conversations started in the period per channel, whatever the filter, counted
+        as the figures count them: only those the shopper wrote in."""
+        used = exists().where(
+            events.c.conversation_id == conversations.c.id,
+            events.c.source == Source.CUSTOMER.value,
+            events.c.kind == EventKind.MESSAGE.value,
+        )
         query = (
             select(conversations.c.channel, func.count())
             .where(
                 conversations.c.created_at >= period.since,
                 conversations.c.created_at < period.until,
+                used,
             )
             .group_by(conversations.c.channel)
         )

@@ -23,7 +23,7 @@ Definitions (the console page and docs/analytics.md say the same in words):
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -31,13 +31,18 @@ from typing import Any
 from frontdesk.core.analytics.period import AnalyticsPeriod
 from frontdesk.core.analytics.records import StoredConversation
 from frontdesk.core.analytics.timing import Durations
-from frontdesk.core.analytics.unanswered import Unanswered, UnansweredTopic, top_unanswered
+from frontdesk.core.analytics.unanswered import (
+    MAX_MESSAGES,
+    Unanswered,
+    UnansweredTopic,
+    top_unanswered,
+)
 from frontdesk.core.analytics.wrong_entries import WrongEntry, wrong_entries
 from frontdesk.core.booking.flows import BOOK
 from frontdesk.core.booking.intents import BookingIntent
 from frontdesk.core.conversation import Event, EventKind, Mode, ReplyKind, Source
-from frontdesk.core.escalation.model import Case, Feedback, Rating, TriggerKind
-from frontdesk.core.escalation.report import Csat, csat
+from frontdesk.core.escalation.model import Case, Feedback, Rating
+from frontdesk.core.escalation.report import Csat, counts_by_kind, csat
 from frontdesk.core.ports import Embedder
 
 CONFIRMED = "booking_confirmed"
@@ -85,12 +90,14 @@ class Analytics:
     first_bot_reply: Durations
     first_human_response: Durations
     unanswered_cases: int  # hand-overs no person has written in yet
-    wait_for_agent: Durations
+    wait_for_agent: Durations  # of the claimed hand-overs
+    unclaimed: int  # hand-overs no agent has claimed (still waiting, or ended unclaimed)
     handling: Durations
     csat: Csat
     booking: Rate
     length: Length
-    top_unanswered: tuple[UnansweredTopic, ...]
+    unanswered_messages: int  # every message the assistant abstained on
+    top_unanswered: tuple[UnansweredTopic, ...]  # grouped from the most recent MAX_MESSAGES
     wrong_entries: tuple[WrongEntry, ...]
     series: tuple[BucketFigures, ...]
     channels: dict[str, int]  # conversations per channel, every channel of the period
@@ -107,11 +114,15 @@ class Analytics:
                 **_plain(self.first_human_response),
                 "unanswered": self.unanswered_cases,
             },
-            "wait_for_agent": _plain(self.wait_for_agent),
+            "wait_for_agent": {**_plain(self.wait_for_agent), "unclaimed": self.unclaimed},
             "handling": _plain(self.handling),
             "csat": _plain(self.csat),
             "booking_completion": _plain(self.booking),
             "length": _plain(self.length),
+            "unanswered": {
+                "messages": self.unanswered_messages,
+                "grouped": min(self.unanswered_messages, MAX_MESSAGES),
+            },
             "top_unanswered": [t.as_dict() for t in self.top_unanswered],
             "wrong_entries": [w.as_dict() for w in self.wrong_entries],
             "series": [_plain(b) for b in self.series],
@@ -162,19 +173,21 @@ def build_analytics(
     started = [f for f in facts if f.booking_started]
     human, unanswered_cases = _first_human_responses(own_cases, events_of)
     first_replies = [f.first_reply_s for f in facts if f.first_reply_s is not None]
+    abstained = _abstained_on(conversations)
     return Analytics(
         period=period,
         opened=len(conversations),
         conversations=len(facts),
         containment=Rate.of_counts(len(facts) - escalated, len(facts)),
         escalation=Rate.of_counts(escalated, len(facts)),
-        reasons=_reasons(own_cases),
+        reasons=counts_by_kind(c.trigger.kind for c in own_cases),
         first_bot_reply=Durations.of(first_replies),
         first_human_response=Durations.of(human),
         unanswered_cases=unanswered_cases,
         wait_for_agent=Durations.of(
             [c.claimed_at - c.created_at for c in own_cases if c.claimed_at is not None]
         ),
+        unclaimed=sum(c.claimed_at is None for c in own_cases),
         handling=Durations.of(
             [
                 c.ended_at - c.claimed_at
@@ -185,7 +198,8 @@ def build_analytics(
         csat=csat(own_ratings),
         booking=Rate.of_counts(sum(f.booked for f in started), len(started)),
         length=_length(facts),
-        top_unanswered=top_unanswered(_abstained_on(conversations), embedder),
+        unanswered_messages=len(abstained),
+        top_unanswered=top_unanswered(abstained, embedder),
         wrong_entries=wrong_entries(own_feedback, own_cases, events_of, entry_question),
         series=_series(period, facts, own_cases, own_ratings),
         channels=dict(sorted(channels.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -224,11 +238,6 @@ def _in_booking(event: Event) -> bool:
         return False
     in_flow = reply.flow is not None and reply.flow.name == BOOK
     return in_flow or reply.intent == BookingIntent.BOOK.value or CONFIRMED in reply.notes
-
-
-def _reasons(cases: Sequence[Case]) -> dict[str, int]:
-    counted = Counter(c.trigger.kind for c in cases)
-    return {kind.value: counted.get(kind, 0) for kind in TriggerKind}
 
 
 def _first_human_responses(

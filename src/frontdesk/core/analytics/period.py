@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from frontdesk.core.conversation import CHANNEL_NAME
 from frontdesk.core.escalation.report import day_start, parse_day, today_in, week_label, zone
 from frontdesk.errors import InputError
 
@@ -14,7 +15,6 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 # Up to this many days a chart has a bar per day; beyond, one per ISO week.
 MAX_DAILY = 92
-CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def analytics_period(
         raise InputError(f"since ({first}) is after until ({last}); swap them or leave one out.")
     if (last - first).days + 1 > MAX_DAYS:
         raise InputError(f"A period may cover at most {MAX_DAYS} days; choose a shorter one.")
-    if channel is not None and not CHANNEL.match(channel):
+    if channel is not None and not re.fullmatch(CHANNEL_NAME, channel):
         raise InputError(
             "channel must be lower-case letters, digits, '_' or '-' (up to 32), "
             f"like web; not {channel!r}."

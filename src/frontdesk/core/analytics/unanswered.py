@@ -74,18 +74,20 @@ def _group(ordered: list[str], embedder: Embedder | None) -> list[list[str]]:
         return [[k] for k in ordered]
     vectors = embedder.embed(ordered)
     groups: list[list[int]] = []
-    centres: list[np.ndarray] = []
+    # One row per group: its members' mean direction, so a message is scored against
+    # every group in one product.
+    centres = np.zeros((len(ordered), vectors.shape[1]), dtype=vectors.dtype)
     for index, vector in enumerate(vectors):
-        if centres:
-            scores = np.array([float(vector @ c) for c in centres])
+        if groups:
+            scores = centres[: len(groups)] @ vector
             best = int(scores.argmax())
             if scores[best] >= SIMILAR:
                 groups[best].append(index)
                 centre = vectors[groups[best]].mean(axis=0)
                 centres[best] = centre / (np.linalg.norm(centre) or 1.0)
                 continue
+        centres[len(groups)] = vector
         groups.append([index])
-        centres.append(vector)
     return [[ordered[i] for i in members] for members in groups]
 
 

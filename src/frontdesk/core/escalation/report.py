@@ -277,7 +277,7 @@ def build_report(
     return EscalationReport(
         period=period,
         total=len(kept),
-        by_trigger=_by_kind(c.trigger.kind for c in kept),
+        by_trigger=counts_by_kind(c.trigger.kind for c in kept),
         weekly=weekly_counts(kept, weeks, period.weeks),
         topics=topics,
         rising=rising_topics(topics, recent_weeks),
@@ -290,7 +290,7 @@ def build_report(
     )
 
 
-def _by_kind(kinds: Iterable[TriggerKind]) -> dict[str, int]:
+def counts_by_kind(kinds: Iterable[TriggerKind]) -> dict[str, int]:
     counted = Counter(kinds)
     return {kind.value: counted.get(kind, 0) for kind in TriggerKind}
 
@@ -312,7 +312,7 @@ def weekly_counts(
     for case, week in zip(cases, weeks, strict=True):
         by_week[week].append(case.trigger.kind)
     return tuple(
-        WeekCounts(label, _by_kind(by_week[label]), len(by_week[label])) for label in labels
+        WeekCounts(label, counts_by_kind(by_week[label]), len(by_week[label])) for label in labels
     )
 
 

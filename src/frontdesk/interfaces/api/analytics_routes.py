@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.bootstrap import Services
 from frontdesk.core.analytics.figures import Analytics, build_analytics
-from frontdesk.core.analytics.period import DEFAULT_DAYS, MAX_DAYS, analytics_period
+from frontdesk.core.analytics.period import analytics_period
 from frontdesk.core.escalation.model import CaseQuery, Role
 from frontdesk.errors import ForbiddenError
 from frontdesk.interfaces.api.console_auth import AgentDep, SignedIn
@@ -44,9 +44,7 @@ Channel = Annotated[
 @pages.get(PAGE, response_class=HTMLResponse)
 async def analytics_page(request: Request) -> Response:
     # Any agent may open it; the figures themselves come only to admins (403 says so).
-    return await console_page(
-        request, PAGE, "console_analytics.html", default_days=DEFAULT_DAYS, max_days=MAX_DAYS
-    )
+    return await console_page(request, PAGE, "console_analytics.html")
 
 
 @api.get(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from frontdesk.core.conversation import WEB_CHANNEL
+from frontdesk.core.conversation import CHANNEL_NAME, WEB_CHANNEL
 
 
 class StartConversation(BaseModel):
@@ -28,7 +28,7 @@ class StartConversation(BaseModel):
     channel: str = Field(
         default=WEB_CHANNEL,
         max_length=32,
-        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        pattern=f"^{CHANNEL_NAME}$",
         description="Where the conversation comes in, for analytics: `web` (the widget, "
         "the default) or a name your own integration chooses (`email`, `whatsapp` …): "
         "lower-case letters, digits, `_` and `-`, up to 32.",

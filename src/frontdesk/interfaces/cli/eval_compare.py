@@ -28,6 +28,7 @@ from frontdesk.evaluation.compare import (
     format_value,
     gates_for,
     load_report,
+    measured,
     only_in,
 )
 from frontdesk.interfaces.cli.common import console, err_console, fail
@@ -63,7 +64,7 @@ def compare_command(
     """Compare two evaluation reports; exit 1 if a gated metric got worse beyond tolerance."""
     try:
         a, b = load_report(report_a), load_report(report_b)
-        gates = gates_for(gate or [], tolerance)
+        gates, skipped = measured(a, b, gates_for(gate or [], tolerance))
         results = check_gates(a, b, gates)
     except FrontdeskError as exc:
         fail(exc)
@@ -71,6 +72,8 @@ def compare_command(
     missing = only_in(a, b)
     if missing:
         console.print(escape(f"in one report only (not compared): {', '.join(missing)}"))
+    for name in skipped:
+        console.print(f"gate {name}: skipped, not measured in both reports (a default gate)")
     for result in results:
         console.print(_gate_line(result), soft_wrap=True)
     regressed = [r for r in results if r.regressed]

@@ -64,7 +64,7 @@ function render(f) {
   renderVolume(f);
   renderReasons(f.escalation.reasons);
   renderTimes(f);
-  renderUnanswered(f.top_unanswered);
+  renderUnanswered(f.top_unanswered, f.unanswered);
   renderWrong(f.wrong_entries);
   fill('csat', csatBlock(f.csat));
 }
@@ -125,14 +125,16 @@ function renderTimes(f) {
   fill('times', table(['', 'Count', 'Median', '90th pct', 'Mean', ''], [
     row('First bot reply', f.first_bot_reply),
     row('First human response', f.first_human_response, unanswered ? `${unanswered} not answered yet` : ''),
-    row('Wait for an agent', f.wait_for_agent),
+    row('Wait for an agent', f.wait_for_agent, f.wait_for_agent.unclaimed ? `${f.wait_for_agent.unclaimed} not claimed yet` : ''),
     row('Handling', f.handling),
   ], [null, 'num', 'num', 'num', 'num', 'hint-cell']));
 }
 
-function renderUnanswered(topics) {
+function renderUnanswered(topics, totals) {
   if (!topics.length) return fill('unanswered', h('p', { class: 'muted' }, 'The assistant answered everything it was asked.'));
+  const grouped = totals.grouped < totals.messages ? `; the most recent ${totals.grouped} are grouped here` : '';
   fill('unanswered',
+    h('p', { class: 'rcard__note' }, `${plural(totals.messages, 'message')} the assistant could not answer${grouped}.`),
     hbars(topics.map((t) => ({ label: t.label, value: t.count })),
       'Top unanswered questions: ' + topics.map((t) => `${t.label} ${t.count}`).join('; ')),
     table(['Question', 'Times', 'Also asked as'],
