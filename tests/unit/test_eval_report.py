@@ -29,6 +29,7 @@ from frontdesk.evaluation.outcomes import count_outcomes
 from frontdesk.evaluation.report_data import DIRECTIONS, FORMAT, Evaluated, FileRef, build_report
 from frontdesk.evaluation.report_markdown import render_markdown
 from frontdesk.evaluation.runner import EvalRun, Prediction
+from tests.unit.test_eval_metrics import pred
 
 FAQ, OOS, TALK, DIALOGUE = ItemKind.FAQ, ItemKind.OOS, ItemKind.SMALLTALK, ItemKind.DIALOGUE
 
@@ -42,29 +43,6 @@ KB = KnowledgeBase.of(
     ]
 )
 PLAIN_KB = KnowledgeBase.of([Entry(e.id, e.question, e.answer) for e in KB])
-
-
-def pred(
-    item: int,
-    item_kind: ItemKind,
-    kind: str,
-    source_ids: tuple[str, ...] = (),
-    accept: tuple[str, ...] = (),
-    *,
-    turn: int = 0,
-    latency_ms: float = 1.0,
-) -> Prediction:
-    return Prediction(
-        item=item,
-        turn=turn,
-        kind=kind,
-        source_ids=source_ids,
-        confidence=0.5,
-        latency_ms=latency_ms,
-        item_kind=item_kind,
-        text=f"message {item}.{turn}",
-        accept=accept,
-    )
 
 
 def sample() -> list[Prediction]:

@@ -20,7 +20,6 @@ naming the file, the line and what is wrong, as for evaluation sets.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from frontdesk.core.escalation.model import TriggerKind
 from frontdesk.errors import EvaluationError
+from frontdesk.evaluation.datasets import json_object, line_problem
 
 # The scripts `frontdesk eval --report` plays when no --conversations is given.
 SHIPPED_CONVERSATIONS = (
@@ -101,15 +101,8 @@ def load_conversation_scripts(path: Path | str) -> list[ConversationScript]:
 
 
 def _parse_line(path: Path, number: int, raw: str) -> ConversationScript:
-    def problem(message: str) -> EvaluationError:
-        return EvaluationError(f"{path}, line {number}: {message}")
-
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise problem(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise problem(f"expected a JSON object, got {type(data).__name__}")
+    problem = line_problem(path, number)
+    data = json_object(raw, problem)
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise problem(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(_KEYS))}")

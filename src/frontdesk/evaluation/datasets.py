@@ -73,16 +73,28 @@ def load_eval_set(path: Path | str) -> list[EvalItem]:
     return items
 
 
-def _parse_line(path: Path, number: int, raw: str) -> EvalItem:
-    def problem(message: str) -> EvaluationError:
-        return EvaluationError(f"{path}, line {number}: {message}")
+Problem = Callable[[str], EvaluationError]
 
+
+def line_problem(path: Path, number: int) -> Problem:
+    """Errors that name the file and line, for every JSONL file the harness reads."""
+    return lambda message: EvaluationError(f"{path}, line {number}: {message}")
+
+
+def json_object(raw: str, problem: Problem) -> dict[str, object]:
+    """One JSONL line that must hold a JSON object."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise problem(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(data, dict):
         raise problem(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _parse_line(path: Path, number: int, raw: str) -> EvalItem:
+    problem = line_problem(path, number)
+    data = json_object(raw, problem)
 
     known = ", ".join(k.value for k in ItemKind)
     if "kind" not in data:
