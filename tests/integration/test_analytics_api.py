@@ -16,7 +16,8 @@ from frontdesk.core.escalation.model import Agent, Role
 from tests.integration import analytics_seed
 from tests.integration.analytics_seed import PERIOD, RIGHT_ENTRY, WRONG_ENTRY
 from tests.integration.api_client import api, assert_error, start
-from tests.integration.test_console_reports import PASSWORD, Console, services
+from tests.integration.test_console_reports import Console
+from tests.integration.test_escalation_api import PASSWORD, services
 
 ADA = Agent(analytics_seed.AGENT_ID, "ada@shop.example", "Ada", Role.ADMIN, (), 0.0)
 SAM = Agent("agt_sam", "sam@shop.example", "Sam", Role.AGENT, ("support",), 0.0)

@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frontdesk.adapters.passwords import hash_password
-from frontdesk.bootstrap import Services
 from frontdesk.core.engine import Assistant
 from frontdesk.core.escalation.model import (
     Agent,
@@ -30,10 +29,11 @@ from frontdesk.core.escalation.model import (
 )
 from frontdesk.core.escalation.report import CSV_COLUMNS
 from tests.integration.api_client import api, assert_error, start
+from tests.integration.test_escalation_api import PASSWORD, services
+from tests.integration.test_escalation_api import Console as AgentConsole
 from tests.integration.test_escalation_report_cli import store_case
 from tests.unit.test_escalation_report import CASES, FEEDBACK, RATINGS
 
-PASSWORD = "correct horse battery"
 SAM = Agent("agt_sam", "sam@shop.example", "Sam", Role.AGENT, ("support",), 0.0)
 BILL = Agent("agt_bill", "bill@shop.example", "Bill", Role.AGENT, ("billing",), 0.0)
 ADA = Agent("agt_ada", "ada@shop.example", "Ada", Role.ADMIN, (), 0.0)
@@ -86,23 +86,8 @@ def client(demo_assistant: Assistant, db_url: str) -> Iterator[TestClient]:
         yield running
 
 
-def services(client: TestClient) -> Services:
-    found: Services = client.app.state.services  # type: ignore[attr-defined]
-    return found
-
-
-class Console:
-    """One agent's browser: its own cookie jar, signed in."""
-
-    def __init__(self, app_client: TestClient, agent: Agent) -> None:
-        self.client = TestClient(app_client.app)
-        response = self.client.post(
-            "/console/login",
-            data={"email": agent.email, "password": PASSWORD, "next": "/console/reports"},
-            follow_redirects=False,
-        )
-        assert response.status_code == 303, response.text
-        assert response.headers["location"] == "/console/reports"
+class Console(AgentConsole):
+    """One agent's browser, signed in, reading the reports."""
 
     def report(self, **params: Any) -> dict[str, Any]:
         response = self.client.get("/api/console/reports", params={**PERIOD, **params})
@@ -112,6 +97,17 @@ class Console:
 
     def csv(self, **params: Any) -> Any:
         return self.client.get("/api/console/reports.csv", params={**PERIOD, **params})
+
+
+def test_signing_in_from_the_reports_page_comes_back_to_it(client: TestClient) -> None:
+    browser = TestClient(client.app)
+    response = browser.post(
+        "/console/login",
+        data={"email": SAM.email, "password": PASSWORD, "next": "/console/reports"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/console/reports"
 
 
 def test_an_agent_sees_the_figures_of_their_queues(client: TestClient) -> None:
