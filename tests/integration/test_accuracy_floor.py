@@ -29,16 +29,16 @@ def model_metrics(model_dir: Path, kaggle_faq: Path, dev_set: Path) -> EvalMetri
 
 def test_model_answers_are_safe(model_metrics: EvalMetrics) -> None:
     assert model_metrics.wrong_answer_rate is not None
-    assert model_metrics.wrong_answer_rate <= 0.03
+    assert model_metrics.wrong_answer_rate <= 0.04
     assert model_metrics.abstention_oos is not None and model_metrics.abstention_oos >= 0.92
     assert model_metrics.smalltalk_handled == 1.0
 
 
 def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) -> None:
-    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.44
+    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.56
     assert model_metrics.clarify_hit_rate is not None and model_metrics.clarify_hit_rate >= 0.90
     assert model_metrics.dialogue_turn_accuracy is not None
-    assert model_metrics.dialogue_turn_accuracy >= 0.45
+    assert model_metrics.dialogue_turn_accuracy >= 0.55
 
 
 def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:
@@ -46,4 +46,4 @@ def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -
     assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.045
     assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.75
     assert metrics.smalltalk_handled == 1.0
-    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.26
+    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.30

@@ -9,6 +9,7 @@ from frontdesk.core.knowledge import calibration
 from frontdesk.core.knowledge.calibration import _answer_threshold, _fit_logistic
 from frontdesk.core.knowledge.labelled import load_labelled_messages
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
+from frontdesk.core.knowledge.ranking import FEATURE_NAMES
 from frontdesk.errors import KnowledgeBaseError
 
 
@@ -30,12 +31,13 @@ def test_answer_threshold_when_everything_is_right() -> None:
 
 
 def test_logistic_fit_separates_a_separable_feature() -> None:
+    n = len(FEATURE_NAMES)
     rng = np.random.default_rng(0)
-    x = np.vstack([rng.normal(1.0, 0.3, (60, 6)), rng.normal(-1.0, 0.3, (60, 6))])
+    x = np.vstack([rng.normal(1.0, 0.3, (60, n)), rng.normal(-1.0, 0.3, (60, n))])
     y = np.concatenate([np.ones(60), np.zeros(60)])
     model = _fit_logistic(x, y)
-    assert model.probability(np.full(6, 1.0, dtype=np.float32)) > 0.9
-    assert model.probability(np.full(6, -1.0, dtype=np.float32)) < 0.1
+    assert model.probability(np.full(n, 1.0, dtype=np.float32)) > 0.9
+    assert model.probability(np.full(n, -1.0, dtype=np.float32)) < 0.1
 
 
 def _kb() -> KnowledgeBase:

@@ -139,18 +139,14 @@ def _clarify_threshold(unanswerable: FloatArray, answer_t: float) -> float:
 def confidence(calibration: Calibration, ranking: Ranking) -> float:
     features = ranking.features
     if len(ranking.candidates) == 1:
-        # A one-answer KB has no competitor to be ahead of: measure the top against
-        # the average runner-up seen in calibration instead of inventing a margin.
-        runner_up = calibration.model.mean[_RUNNER_UP]
+        # A one-answer KB has no competitor to be ahead of: take the typical lead seen
+        # in calibration, so the score alone decides, instead of inventing a margin.
         features = features.copy()
-        features[_RUNNER_UP] = runner_up
-        features[_MARGIN] = features[_COMBINED] - runner_up
+        features[_RELATIVE_MARGIN] = calibration.model.mean[_RELATIVE_MARGIN]
     return calibration.model.probability(features)
 
 
-_COMBINED = FEATURE_NAMES.index("combined")
-_MARGIN = FEATURE_NAMES.index("margin")
-_RUNNER_UP = FEATURE_NAMES.index("runner_up")
+_RELATIVE_MARGIN = FEATURE_NAMES.index("relative_margin")
 
 
 def _fit_logistic(

@@ -135,6 +135,12 @@ class KnowledgeIndex:
         )
         return start, end
 
+    def question_closeness(self, row: int, other: int) -> float:
+        """Cosine of two entries' main questions (their first phrasings): how alike
+        the shop itself asks them, whatever shorthand alternatives it added."""
+        first, second = np.searchsorted(self.question_owner, [row, other])
+        return float(self.question_vectors[first] @ self.question_vectors[second])
+
     def idf(self, token: str) -> float:
         """Rarity of a wordpiece in this KB; unseen pieces are the rarest of all."""
         if token in _GLUE:

@@ -1,4 +1,14 @@
-"""Turn per-entry scores into ranked candidates and the features confidence uses."""
+"""Turn per-entry scores into ranked candidates and the features confidence uses.
+
+Confidence reads two features: the top's combined score, and its lead over the
+runner-up *relative to how alike the two entries' questions are*. A KB whose entries
+differ by one word ("listed as 'sold out'" / "'sold out' but available for
+pre-order") leaves small leads even for right answers, while a lead that size
+between two unrelated entries means little; the plain margin, learned on one KB,
+was far too strict on a denser one. Further features (coverage, the weakest token,
+the question view alone, the runner-up's score) fitted the reference KB's own
+shape and made confidence transfer worse to other knowledge bases.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +20,9 @@ from frontdesk.core.knowledge.index import KnowledgeIndex, QueryVectors
 from frontdesk.core.knowledge.scoring import score
 from frontdesk.core.ports import FloatArray
 
-FEATURE_NAMES = ("combined", "margin", "coverage", "weakest", "question", "runner_up")
+FEATURE_NAMES = ("combined", "relative_margin")
+# Two questions closer than this are asked alike; below it the margin is read as is.
+_MIN_DISTANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -51,18 +63,12 @@ def rank(
         candidates.append(Candidate(int(row), group, float(scores.combined[row])))
         if len(candidates) == limit:
             break
-    top = candidates[0].row
-    # With a single answer group there is no runner-up; confidence() imputes one.
-    runner_up = candidates[1].score if len(candidates) > 1 else candidates[0].score
-    features = np.asarray(
-        [
-            scores.combined[top],
-            scores.combined[top] - runner_up,
-            scores.coverage[top],
-            scores.weakest[top],
-            scores.question[top],
-            runner_up,
-        ],
-        dtype=np.float32,
-    )
+    top = candidates[0]
+    # With a single answer group there is no runner-up; confidence() imputes the margin.
+    relative = 0.0
+    if len(candidates) > 1:
+        runner_up = candidates[1]
+        distance = max(1.0 - index.question_closeness(top.row, runner_up.row), _MIN_DISTANCE)
+        relative = (top.score - runner_up.score) / distance
+    features = np.asarray([top.score, relative], dtype=np.float32)
     return Ranking(tuple(candidates), features)
