@@ -173,9 +173,11 @@ def build_assistant(
         embedder: Embedder = MemoEmbedder(trained.embedder)
         retriever_id, warnings = trained.model_id, list[str]()
     else:
-        embedder, retriever_id, warnings = choose_embedder(
+        chosen, retriever_id, warnings = choose_embedder(
             settings, retriever or settings.retriever
         )
+        # A turn reads its message for escalation, then for the FAQ: one model run.
+        embedder = MemoEmbedder(chosen)
     cache = IndexCache(settings.home / "cache", retriever_id)
     calibration = _calibration(cache, retriever_id, embedder)
     if retriever_id == "tfidf":
