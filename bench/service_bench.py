@@ -162,6 +162,14 @@ async def start_conversations(client: httpx.AsyncClient, count: int) -> list[tup
 Pauses = list[float]
 
 
+HANDOVERS: list[int] = []  # turns a person took over (the shopper then starts anew)
+
+
+def handed_over(event: dict[str, Any]) -> bool:
+    reply = event.get("reply") or {}
+    return bool(reply.get("kind") == "handover")
+
+
 async def http_conversation(
     client: httpx.AsyncClient,
     conv: tuple[str, str],
@@ -169,13 +177,16 @@ async def http_conversation(
     pauses: Pauses,
     out: list[float],
 ) -> None:
+    """One shopper's turns. Some messages hand the chat to a person, who answers it from
+    then on; the assistant has no more turns there, so the next message opens a new
+    conversation, as the next shopper would."""
     cid, token = conv
-    headers = {"Authorization": f"Bearer {token}"}
     for text, pause in zip(texts, pauses, strict=True):
         await asyncio.sleep(pause)
         began = time.perf_counter()
         body = {"text": text, "client_message_id": uuid.uuid4().hex}
         url = f"/api/conversations/{cid}/messages"
+        headers = {"Authorization": f"Bearer {token}"}
         try:
             response = await client.post(url, json=body, headers=headers)
         except httpx.TransportError:
@@ -184,30 +195,47 @@ async def http_conversation(
             RETRIES.append(1)
             response = await client.post(url, json=body, headers=headers)
         response.raise_for_status()
-        assert response.json()["replies"], "no reply"
+        replies = response.json()["replies"]
+        assert replies, "no reply"
         out.append((time.perf_counter() - began) * 1000)
+        if any(handed_over(r) for r in replies):
+            HANDOVERS.append(1)
+            cid, token = (await start_conversations(client, 1))[0]
 
 
 async def ws_conversation(
-    base: str, conv: tuple[str, str], texts: list[str], pauses: Pauses, out: list[float]
+    client: httpx.AsyncClient,
+    base: str,
+    conv: tuple[str, str],
+    texts: list[str],
+    pauses: Pauses,
+    out: list[float],
 ) -> None:
-    cid, token = conv
-    url = base.replace("http://", "ws://") + f"/api/conversations/{cid}/ws"
-    async with websockets.connect(url, open_timeout=30, max_queue=None) as ws:
-        await ws.send(json.dumps({"type": "hello", "token": token, "after": 0}))
-        assert json.loads(await ws.recv())["type"] == "ready"
-        for text, pause in zip(texts, pauses, strict=True):
-            await asyncio.sleep(pause)
-            began = time.perf_counter()
-            await ws.send(json.dumps({"type": "message", "text": text,
-                                      "client_message_id": uuid.uuid4().hex}))  # fmt: skip
-            while True:
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
-                if frame["type"] == "error":
-                    raise RuntimeError(frame["error"]["message"])
-                if frame["type"] == "event" and frame["event"]["source"] == "bot":
+    """As http_conversation, over a WebSocket per conversation."""
+    remaining = list(zip(texts, pauses, strict=True))
+    while remaining:
+        cid, token = conv
+        url = base.replace("http://", "ws://") + f"/api/conversations/{cid}/ws"
+        async with websockets.connect(url, open_timeout=30, max_queue=None) as ws:
+            await ws.send(json.dumps({"type": "hello", "token": token, "after": 0}))
+            assert json.loads(await ws.recv())["type"] == "ready"
+            while remaining:
+                text, pause = remaining.pop(0)
+                await asyncio.sleep(pause)
+                began = time.perf_counter()
+                await ws.send(json.dumps({"type": "message", "text": text,
+                                          "client_message_id": uuid.uuid4().hex}))  # fmt: skip
+                while True:
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                    if frame["type"] == "error":
+                        raise RuntimeError(frame["error"]["message"])
+                    if frame["type"] == "event" and frame["event"]["source"] == "bot":
+                        break
+                out.append((time.perf_counter() - began) * 1000)
+                if handed_over(frame["event"]):
+                    HANDOVERS.append(1)
+                    conv = (await start_conversations(client, 1))[0]
                     break
-            out.append((time.perf_counter() - began) * 1000)
 
 
 async def load(
@@ -239,14 +267,15 @@ async def load(
         if transport == "http":
             runs = [http_conversation(client, c, t, p, latencies) for c, t, p in jobs]
         else:
-            runs = [ws_conversation(base, c, t, p, latencies) for c, t, p in jobs]
+            runs = [ws_conversation(client, base, c, t, p, latencies) for c, t, p in jobs]
         results = await asyncio.gather(*runs, return_exceptions=True)
         wall = time.perf_counter() - began
         client_cpu = time.process_time() - cpu_began
     errors = [repr(r) for r in results if isinstance(r, BaseException)]
     values = np.array(latencies)
-    retries = len(RETRIES)
+    retries, handovers = len(RETRIES), len(HANDOVERS)
     RETRIES.clear()
+    HANDOVERS.clear()
 
     def pct(q: float) -> float | None:
         return round(float(np.percentile(values, q)), 2) if len(values) else None
@@ -258,6 +287,7 @@ async def load(
         "turns": len(latencies),
         "errors": len(errors),
         "resent": retries,
+        "handed_over": handovers,
         "first_error": errors[0] if errors else None,
         "p50_ms": pct(50),
         "p95_ms": pct(95),

@@ -173,9 +173,7 @@ def build_assistant(
         embedder: Embedder = MemoEmbedder(trained.embedder)
         retriever_id, warnings = trained.model_id, list[str]()
     else:
-        chosen, retriever_id, warnings = choose_embedder(
-            settings, retriever or settings.retriever
-        )
+        chosen, retriever_id, warnings = choose_embedder(settings, retriever or settings.retriever)
         # A turn reads its message for escalation, then for the FAQ: one model run.
         embedder = MemoEmbedder(chosen)
     cache = IndexCache(settings.home / "cache", retriever_id)

@@ -1,5 +1,10 @@
-"""Remembers the last few encodings: one turn asks for the same text more than once
-(FAQ retrieval, then intent detection), and a model run is most of a turn's time."""
+"""Remembers recent encodings: one turn asks for the same text more than once
+(escalation triggers, FAQ retrieval, intent detection), and the next turn asks again
+for the previous question (was it rephrased?); a model run is most of a turn's time.
+
+The memory holds the texts of the last few hundred turns, so a conversation's
+previous message is still there when many conversations are open at once (an
+encoding of a chat message is tens of kB: a few MB in all)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ Encoding = tuple[FloatArray, list[str], FloatArray]
 
 
 class MemoEmbedder:
-    def __init__(self, inner: Embedder, size: int = 16) -> None:
+    def __init__(self, inner: Embedder, size: int = 256) -> None:
         self.inner = inner
         self._size = size
         self._recent: OrderedDict[str, Encoding] = OrderedDict()

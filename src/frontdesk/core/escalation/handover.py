@@ -163,11 +163,11 @@ class Handover:
         return Handed(case, events, wait)
 
     def wait_for(self, case: Case) -> WaitEstimate:
-        for waiting, wait in self.waits(case.queue):
-            if waiting.id == case.id:
-                return wait
-        # Claimed or finished meanwhile: a person is with them, or was.
-        return self._queue(case.queue).estimate(1, case.conversation_id)
+        """One case's estimate: only its own place is estimated, however long the queue."""
+        line = self._queue(case.queue)
+        place = next((n for n, c in enumerate(line.queued, start=1) if c.id == case.id), 1)
+        # Place 1 when claimed or finished meanwhile: a person is with them, or was.
+        return line.estimate(place, case.conversation_id)
 
     def waits(self, queue: str) -> list[tuple[Case, WaitEstimate]]:
         """Every queued case of ``queue`` with its current estimate (to update them
