@@ -5,8 +5,8 @@ runner-up *relative to how alike the two entries' questions are*. A KB whose ent
 differ by one word ("listed as 'sold out'" / "'sold out' but available for
 pre-order") leaves small leads even for right answers, while a lead that size
 between two unrelated entries means little; the plain margin, learned on one KB,
-was far too strict on a denser one. Further features (coverage, the weakest token,
-the question view alone, the runner-up's score) fitted the reference KB's own
+was far too strict on a denser one. Further features (coverage, the weakest-covered
+token, the question view alone, the runner-up's score) fitted the reference KB's own
 shape and made confidence transfer worse to other knowledge bases.
 """
 

@@ -34,7 +34,6 @@ class Scores:
 
     question: FloatArray
     coverage: FloatArray
-    weakest: FloatArray  # the least-covered rare query token, per entry
     combined: FloatArray
 
 
@@ -51,22 +50,20 @@ def score(
         sentence_views = np.where(excluded, -np.inf, sentence_views)
     shortlist = np.argsort(-sentence_views, kind="stable")[: min(SHORTLIST, n)]
     coverage = np.zeros(n, dtype=np.float32)
-    weakest = np.zeros(n, dtype=np.float32)
-    coverage[shortlist], weakest[shortlist] = _coverage(index, query, shortlist)
+    coverage[shortlist] = _coverage(index, query, shortlist)
     combined = np.full(n, -1.0, dtype=np.float32)
     combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage[shortlist]) / _W_TOTAL
-    return Scores(question, coverage, weakest, combined)
+    return Scores(question, coverage, combined)
 
 
 def _coverage(
     index: KnowledgeIndex, query: QueryVectors, rows: npt.NDArray[np.int64]
-) -> tuple[FloatArray, FloatArray]:
-    """Coverage and weakest-token similarity of ``rows`` (entries) for the query."""
+) -> FloatArray:
+    """Coverage of ``rows`` (entries) for the query."""
     weights = np.asarray([index.idf(tok) for tok in query.tokens], dtype=np.float32)
     keep = weights > 0  # punctuation and other glue carry no topic and cost a matmul row
     if not np.any(keep):
-        zeros = np.zeros(len(rows), dtype=np.float32)
-        return zeros, zeros
+        return np.zeros(len(rows), dtype=np.float32)
     weights = weights[keep]
     query_vectors = query.token_vectors[keep]
     spans = [index.token_span(int(r)) for r in rows]
@@ -75,6 +72,4 @@ def _coverage(
     sims = query_vectors @ index.token_matrix[gathered].T
     best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, rows)
     coverage = (weights @ best) / float(weights.sum())
-    salient = weights >= np.median(weights)
-    weakest = best[salient].min(axis=0)
-    return coverage.astype(np.float32), weakest.astype(np.float32)
+    return coverage.astype(np.float32)
