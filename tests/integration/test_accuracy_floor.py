@@ -1,7 +1,10 @@
 """Accuracy floors on the shared dev set (never times: benchmarks measure those).
 
 The floors sit just under what the current design measures (see bench/faq_bench.py),
-so a change that makes answers worse, or less safe, fails here.
+so a change that makes answers worse, or less safe, fails here. The int8 model's
+kernels differ between CPUs (AVX2 vs AVX-512 VNNI), and so do a few borderline
+answers: the same commit measures dialogue turns 0.580 on one and 0.551 on the other,
+so each floor leaves room for that.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) ->
     assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.56
     assert model_metrics.clarify_hit_rate is not None and model_metrics.clarify_hit_rate >= 0.90
     assert model_metrics.dialogue_turn_accuracy is not None
-    assert model_metrics.dialogue_turn_accuracy >= 0.55
+    assert model_metrics.dialogue_turn_accuracy >= 0.52
 
 
 def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:

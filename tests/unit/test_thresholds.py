@@ -24,3 +24,14 @@ def test_no_out_of_scope_examples_accepts_everything() -> None:
 def test_a_confident_wrong_answer_counts_as_wrong() -> None:
     result = score([P("a", "b", 0.9), P(None, "a", 0.95)], threshold=0.5)
     assert result.accuracy == 0.0 and result.oos_recall == 0.0 and result.wrong_rate == 1.0
+
+
+def test_every_held_out_decision_counts_once() -> None:
+    # Four in-scope messages and one out-of-scope: refusing the off-topic one would
+    # cost two right answers, so the threshold stays below all of them (weighing the
+    # two kinds equally would refuse half the fair questions to catch one).
+    held = [P("a", "a", 0.5), P("a", "a", 0.6), P("a", "a", 0.7), P("a", "a", 0.8)]
+    threshold = choose_threshold([*held, P(None, "a", 0.65)])
+    assert threshold <= 0.5
+    result = score([*held, P(None, "a", 0.65)], threshold)
+    assert result.in_scope_accuracy == 1.0 and result.objective == pytest.approx(0.8)

@@ -84,9 +84,7 @@ def choose_threshold(predictions: Sequence[HeldOutPrediction]) -> float:
     oos = np.array([p.truth is None for p in predictions])
     candidates = np.unique(np.concatenate([[0.0], confidence]))
     accepted = confidence[None, :] >= candidates[:, None]
-    value = (accepted & right).sum(1) / max(1, int((~oos).sum())) + (~accepted & oos).sum(1) / int(
-        oos.sum()
-    )
+    value = (accepted & right).sum(1) + (~accepted & oos).sum(1)
     first = int(np.argmax(value))
     last = first
     while last + 1 < len(candidates) and value[last + 1] == value[first]:
