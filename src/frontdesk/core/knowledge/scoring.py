@@ -66,10 +66,11 @@ def _coverage(
         return np.zeros(len(rows), dtype=np.float32)
     weights = weights[keep]
     query_vectors = query.token_vectors[keep]
-    spans = [index.token_span(int(r)) for r in rows]
-    gathered = np.concatenate([np.arange(a, b) for a, b in spans])
-    starts = np.cumsum([0] + [b - a for a, b in spans[:-1]])
-    sims = query_vectors @ index.token_matrix[gathered].T
-    best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, rows)
+    # One small product per entry on a view of its tokens: gathering the shortlist's
+    # tokens into one matrix first copies megabytes per message and costs more.
+    best = np.empty((len(query_vectors), len(rows)), dtype=np.float32)
+    for column, row in enumerate(rows):
+        start, end = index.token_span(int(row))
+        best[:, column] = (query_vectors @ index.token_matrix[start:end].T).max(axis=1)
     coverage = (weights @ best) / float(weights.sum())
     return coverage.astype(np.float32)
