@@ -18,6 +18,7 @@ from frontdesk.adapters.embeddings.trained_model import TrainedModel, load_train
 from frontdesk.adapters.identity import CustomerTokens
 from frontdesk.adapters.index_cache import IndexCache, kb_fingerprint
 from frontdesk.adapters.llm.factory import answer_writer_from_settings
+from frontdesk.adapters.math_threads import limit_math_threads
 from frontdesk.adapters.notify.factory import build_notifiers
 from frontdesk.adapters.pubsub.memory import MemoryBus
 from frontdesk.adapters.pubsub.redis_bus import RedisBus
@@ -159,6 +160,7 @@ def build_assistant(
     settings = settings or load_settings()
     # Before any model loads, so a missing API key fails in milliseconds.
     writer = answer_writer_from_settings(settings)
+    limit_math_threads(settings.threads)
     if kb is None:
         kb = load_kb(kb_path or default_kb_path(settings))
     trained_dir = trained_model or settings.trained_model

@@ -204,3 +204,12 @@ def test_a_texts_vector_does_not_depend_on_its_neighbours(model_dir: Path) -> No
     together = embedder.embed(texts)
     alone = np.vstack([embedder.encode(text)[0] for text in texts])
     assert np.allclose(together, alone, atol=1e-6)
+
+
+def test_an_assistant_keeps_numpy_to_its_thread_setting(tmp_path: Path) -> None:
+    # Ranking's small products must not wake a BLAS thread per core on a busy server.
+    from threadpoolctl import threadpool_info
+
+    build_assistant(retriever="tfidf", settings=Settings(home=tmp_path, threads=1))
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
