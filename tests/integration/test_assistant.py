@@ -207,7 +207,7 @@ def test_a_texts_vector_does_not_depend_on_its_neighbours(model_dir: Path) -> No
 
 
 def test_an_assistant_keeps_numpy_to_its_thread_setting(tmp_path: Path) -> None:
-    # Ranking's small products must not wake a BLAS thread per core on a busy server.
+    # Ranking's small products must not want a BLAS thread per core on busy cores.
     from threadpoolctl import threadpool_info
 
     build_assistant(retriever="tfidf", settings=Settings(home=tmp_path, threads=1))

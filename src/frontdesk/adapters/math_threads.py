@@ -1,11 +1,12 @@
 """How many threads numpy's BLAS may use in a process that answers messages.
 
 Ranking multiplies small matrices (a message's tokens against a few dozen entries).
-With OpenBLAS's default of one thread per core, each of those products wakes every
-core, and when the cores are busy anyway (a web service under load, or its other
-workers) the threads wait on each other: on 2 cores, one coverage product took 9 ms
-with the default and 1.2 ms with one thread. Parallelism in serving comes from
-concurrent turns and worker processes, as with the ONNX model's own threads.
+With OpenBLAS's default of one thread per core, each of those products wants every
+core, and when another process keeps the cores busy (a training run on the same small
+machine) the threads wait on each other: on 2 cores beside `frontdesk train`, one
+coverage product took 9 ms with the default and 1.2 ms with one thread. Parallelism
+in serving comes from concurrent turns and worker processes, as with the ONNX model's
+own threads.
 """
 
 from __future__ import annotations
