@@ -308,6 +308,20 @@ def test_yes_without_an_offer_is_just_yes(plain: EscalationTriggers) -> None:
     assert plain.before_reply(conversation("cancel order 1059", confirm), "yes") is None
 
 
+@pytest.mark.parametrize("yes", ["yes please", "yes", "ok", "sure, thanks", "Yes please!"])
+def test_a_yes_to_the_assistants_own_question_is_no_ask_for_the_model_either(
+    triggers: EscalationTriggers, yes: str
+) -> None:
+    confirm = Reply(ReplyKind.CONFIRM, "Consultation on Tuesday at 10:00. Shall I book it?")
+    assert triggers.before_reply(conversation("book a consultation", confirm), yes) is None
+    assert triggers.before_reply(conversation("how long does delivery take?", ANSWER), yes) is None
+
+
+def test_a_yes_that_asks_to_be_put_through_still_counts(triggers: EscalationTriggers) -> None:
+    trigger = triggers.before_reply(conversation("where is my order?", ANSWER), "yes connect me")
+    assert kind_of(trigger) is TriggerKind.ASKED
+
+
 def test_shipped_examples_are_a_balanced_labelled_set() -> None:
     examples = load_examples(SHIPPED_EXAMPLES)
     asking = sum(1 for _, escalate in examples if escalate)

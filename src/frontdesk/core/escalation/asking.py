@@ -177,6 +177,8 @@ _YES = re.compile(
     r"i\s+would|i'd\s+like\s+that|i\s+would\s+like\s+that|put\s+me\s+through|connect\s+me|"
     r"that\s+would\s+help|sounds\s+good)[\s,.!]*)+(?:thanks|thank\s+you|please)?[\s.!]*$"
 )
+# The yeses that ask to be put through even when nothing was offered.
+_CONNECT = re.compile(r"\b(?:put\s+me\s+through|connect\s+me)\b")
 # Reply wording that offers a person: "… would you like me to put you in touch with a
 # member of our team?", "… or I can put you in touch with a member of our team."
 _OFFER = re.compile(
@@ -266,9 +268,14 @@ class HumanRequestDetector:
     ) -> Asking:
         """``last_bot``: the assistant's previous reply, for a yes to its offer;
         ``vector``: the message's embedding from this detector's embedder, if at hand."""
-        if offers_person(last_bot) and accepts_offer(text):
+        if accepts_offer(text):
             said = _lowered(text)
-            return Asking(1.0, ACCEPTED_OFFER, (f'said "{said}" to the offer of a person',))
+            if offers_person(last_bot):
+                return Asking(1.0, ACCEPTED_OFFER, (f'said "{said}" to the offer of a person',))
+            if _CONNECT.search(said) is None:
+                # A bare yes answers whatever the assistant just asked (shall I book
+                # it? cancel order 1059?); the examples must not read it as an ask.
+                return Asking(0.0)
         phrase = phrase_asking(text)
         if phrase is not None:
             return phrase
