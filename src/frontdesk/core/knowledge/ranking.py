@@ -51,8 +51,8 @@ def rank(
     exclude_groups: frozenset[int] = frozenset(),
     limit: int = 5,
 ) -> Ranking:
-    scores = score(index, query, exclude_groups)
-    order = np.argsort(-scores.combined, kind="stable")
+    combined = score(index, query, exclude_groups)
+    order = np.argsort(-combined, kind="stable")
     candidates: list[Candidate] = []
     seen: set[int] = set()
     for row in order:
@@ -60,7 +60,7 @@ def rank(
         if group in seen or group in exclude_groups:
             continue
         seen.add(group)
-        candidates.append(Candidate(int(row), group, float(scores.combined[row])))
+        candidates.append(Candidate(int(row), group, float(combined[row])))
         if len(candidates) == limit:
             break
     top = candidates[0]

@@ -10,8 +10,6 @@ but says nothing of expiry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
@@ -28,18 +26,10 @@ W_COVERAGE = 0.5
 _W_TOTAL = W_QUESTION + W_FULL + W_COVERAGE
 
 
-@dataclass(frozen=True)
-class Scores:
-    """Per-entry scores for one query (arrays of length len(index))."""
-
-    question: FloatArray
-    coverage: FloatArray
-    combined: FloatArray
-
-
 def score(
     index: KnowledgeIndex, query: QueryVectors, exclude_groups: frozenset[int] = frozenset()
-) -> Scores:
+) -> FloatArray:
+    """The combined score of every entry for the query (-1 outside the shortlist)."""
     n = len(index)
     question = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(question, index.question_owner, index.question_vectors @ query.sentence)
@@ -49,11 +39,10 @@ def score(
         excluded = np.isin(index.group_of, np.fromiter(exclude_groups, dtype=np.int64))
         sentence_views = np.where(excluded, -np.inf, sentence_views)
     shortlist = np.argsort(-sentence_views, kind="stable")[: min(SHORTLIST, n)]
-    coverage = np.zeros(n, dtype=np.float32)
-    coverage[shortlist] = _coverage(index, query, shortlist)
+    coverage = _coverage(index, query, shortlist)
     combined = np.full(n, -1.0, dtype=np.float32)
-    combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage[shortlist]) / _W_TOTAL
-    return Scores(question, coverage, combined)
+    combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage) / _W_TOTAL
+    return combined
 
 
 def _coverage(
