@@ -12,6 +12,7 @@ from frontdesk.config import Settings
 from frontdesk.core.conversation import ReplyKind
 from frontdesk.core.engine import ABSTAIN_TEXT, Assistant
 from frontdesk.core.knowledge.answering import FaqAnswerer
+from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +214,51 @@ def test_an_assistant_keeps_numpy_to_its_thread_setting(tmp_path: Path) -> None:
     build_assistant(retriever="tfidf", settings=Settings(home=tmp_path, threads=1))
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+_TWIN_ENTRIES = [
+    Entry(
+        "t-no",
+        "Can I order a sofa if it is marked 'arriving soon' and not available for pre-order?",
+        "Not yet: wait for its release date, or ask us to email you when it lands.",
+    ),
+    Entry(
+        "t-yes",
+        "Can I order a sofa if it is marked 'arriving soon' but available for pre-order?",
+        "Yes: pre-order it now and we deliver it on its release date.",
+    ),
+    Entry("delivery", "How long does sofa delivery take?", "Within 10 working days."),
+    Entry("fabric", "Can I order fabric samples?", "Yes, up to five samples, free of charge."),
+]
+
+
+@pytest.fixture(scope="module", params=["in order", "reversed"])
+def twins(request: pytest.FixtureRequest, model_dir: Path) -> Assistant:
+    # Both orders, so that a tie broken by position cannot pass for a decision.
+    entries = _TWIN_ENTRIES if request.param == "in order" else _TWIN_ENTRIES[::-1]
+    return build_assistant(kb=KnowledgeBase.of(entries, source="twins.jsonl"), retriever="onnx")
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("the sofa says arriving soon but there is a pre-order button, can I buy it?", "t-yes"),
+        ("arriving soon and pre-order is open - can i get one", "t-yes"),
+        ("the sofa is arriving soon but I cant pre-order it, can I still buy it?", "t-no"),
+        ("arriving soon, no pre-order option: can I buy it?", "t-no"),
+    ],
+)
+def test_a_not_tells_two_entries_asked_alike_apart(
+    twins: Assistant, question: str, entry: str
+) -> None:
+    """Sentence vectors barely see a "not": of two entries asked alike but for it,
+    the one that agrees with the question must rank first."""
+    ranking = twins.answerer.decide(question).ranking
+    assert twins.answerer.index.kb.entries[ranking.top.row].id == entry
+
+
+def test_only_questions_asked_alike_but_for_a_not_are_twins(twins: Assistant) -> None:
+    index = twins.answerer.index
+    rows = {entry.id: row for row, entry in enumerate(index.kb.entries)}
+    no, yes = rows["t-no"], rows["t-yes"]
+    assert index.opposite_twins() == {no: frozenset({yes}), yes: frozenset({no})}

@@ -7,7 +7,7 @@ import pytest
 
 from frontdesk.adapters.embeddings.memo import MemoEmbedder
 from frontdesk.adapters.embeddings.tfidf_embedder import TfidfEmbedder
-from frontdesk.core.knowledge.index import KnowledgeIndex
+from frontdesk.core.knowledge.index import KnowledgeIndex, negated
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.core.knowledge.ranking import FEATURE_NAMES, rank
 from frontdesk.core.ports import FloatArray
@@ -73,3 +73,24 @@ def test_memo_runs_the_model_once_per_text_and_keeps_many_conversations() -> Non
     again = memo.encode("where is my parcel")
     assert inner.runs.count("where is my parcel") == 1
     assert np.array_equal(first[0], again[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is not available for pre-order",
+        "no pre-order option",
+        "I can't find it",
+        "i cant preorder it",
+        "it doesnt work",
+        "returned without a receipt",
+        "It isn’t there",
+    ],
+)
+def test_a_negation_is_read_in_any_spelling(text: str) -> None:
+    assert negated(text)
+
+
+@pytest.mark.parametrize("text", ["Can I pre-order it?", "I want a notebook", "nothing else?"])
+def test_words_that_merely_contain_a_negation_are_not_one(text: str) -> None:
+    assert not negated(text)

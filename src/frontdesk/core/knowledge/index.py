@@ -10,6 +10,7 @@ count as competing candidates.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -26,6 +27,14 @@ IntArray = npt.NDArray[np.int64]
 # they differ in the one fact that matters (refund to card vs store credit), and
 # reworded copies at 0.95 and above; grouping must err towards keeping answers apart.
 SAME_ANSWER_COSINE = 0.94
+# Questions this close ask the same thing but for what sets them apart.
+TWIN_COSINE = 0.9
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|cannot|nor"
+    r"|(?:can|don|doesn|isn|aren|won|didn|haven|hasn|wasn|weren|couldn|wouldn|shouldn)t)\b"
+    r"|n['’]t\b",
+    re.IGNORECASE,
+)
 # wordpieces that only glue a question together ("?", "'s") carry no topic.
 _GLUE = frozenset("? . , ! ' s - ( ) : ;".split())
 
@@ -37,6 +46,7 @@ class QueryVectors:
     sentence: FloatArray
     tokens: list[str]
     token_vectors: FloatArray
+    negated: bool = False  # says "not", "no", "without" … (see ``negated``)
 
 
 class KnowledgeIndex:
@@ -56,6 +66,8 @@ class KnowledgeIndex:
         self.embedder = embedder
         self._idf: dict[str, float] = {}
         self._max_idf = math.log(len(kb) + 1.0)
+        self.question_negated = [negated(entry.question) for entry in kb.entries]
+        self._twins: dict[int, frozenset[int]] | None = None
         if build:
             self._build()
 
@@ -149,7 +161,23 @@ class KnowledgeIndex:
 
     def encode(self, text: str) -> QueryVectors:
         sentence, tokens, token_vectors = self.embedder.encode(text)
-        return QueryVectors(sentence, tokens, token_vectors)
+        return QueryVectors(sentence, tokens, token_vectors, negated(text))
+
+    def opposite_twins(self) -> dict[int, frozenset[int]]:
+        """For each entry, the entries asked almost alike but with the other polarity
+        ("'coming soon' and not available for pre-order" / "… but available for
+        pre-order"). Sentence vectors barely see a "not", so such twins tie."""
+        if self._twins is None:
+            firsts = np.searchsorted(self.question_owner, np.arange(len(self.kb)))
+            vectors = self.question_vectors[firsts]
+            close = np.triu(vectors @ vectors.T, k=1) >= TWIN_COSINE
+            twins: dict[int, set[int]] = {}
+            for i, j in zip(*np.nonzero(close), strict=True):
+                if self.question_negated[i] != self.question_negated[j]:
+                    twins.setdefault(int(i), set()).add(int(j))
+                    twins.setdefault(int(j), set()).add(int(i))
+            self._twins = {row: frozenset(others) for row, others in twins.items()}
+        return self._twins
 
 
 def answer_groups(answer_vectors: FloatArray) -> IntArray:
@@ -177,3 +205,8 @@ def _idf_table(token_lists: list[list[str]]) -> dict[str, float]:
         df.update(set(tokens))
     n = len(token_lists)
     return {tok: math.log((n + 1.0) / (count + 0.5)) for tok, count in df.items()}
+
+
+def negated(text: str) -> bool:
+    """Whether a text says "not", "no", "never", "without" or a "-n't"."""
+    return _NEGATION.search(text) is not None

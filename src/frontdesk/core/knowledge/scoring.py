@@ -6,6 +6,9 @@ one text, and token coverage, i.e. how well each rare query token finds a close
 token in the entry (MaxSim, weighted by the token's rarity in the KB). Coverage is
 what tells "do your gift cards expire" apart from an entry that is about gift cards
 but says nothing of expiry.
+
+One word no view sees well is "not": of two entries asked alike but for it, the one
+whose polarity the query shares is put first (``_contradicted``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ W_QUESTION = 0.6
 W_FULL = 0.4
 W_COVERAGE = 0.5
 _W_TOTAL = W_QUESTION + W_FULL + W_COVERAGE
+# How far below its agreeing twin an entry the query contradicts is put.
+TWIN_GAP = 0.05
 
 
 def score(
@@ -42,7 +47,29 @@ def score(
     coverage = _coverage(index, query, shortlist)
     combined = np.full(n, -1.0, dtype=np.float32)
     combined[shortlist] = (sentence_views[shortlist] + W_COVERAGE * coverage) / _W_TOTAL
+    _contradicted(index, query, shortlist, combined)
     return combined
+
+
+def _contradicted(
+    index: KnowledgeIndex, query: QueryVectors, rows: npt.NDArray[np.int64], combined: FloatArray
+) -> None:
+    """Put a leading entry below its twin of the other polarity (see
+    ``opposite_twins``) when the twin is a candidate too and agrees with the query:
+    the query's "not", or its absence, is the one word that tells the two apart.
+    Only the lead is checked: lowering a runner-up would widen the top's margin for
+    queries about neither twin."""
+    twins = index.opposite_twins()
+    if not twins:
+        return
+    candidates = {int(row) for row in rows if np.isfinite(combined[row])}
+    for _ in range(len(candidates)):
+        top = max(candidates, key=lambda row: (float(combined[row]), -row))
+        agreeing = twins.get(top, frozenset()) & candidates
+        if index.question_negated[top] == query.negated or not agreeing:
+            return
+        floor = min(float(combined[twin]) for twin in agreeing)
+        combined[top] = floor - TWIN_GAP
 
 
 def _coverage(
