@@ -54,3 +54,10 @@ def test_social_messages_are_recognised(text: str, act: SmalltalkAct) -> None:
 )
 def test_questions_are_never_smalltalk(text: str) -> None:
     assert detect_smalltalk(text, VOCAB) is None
+
+
+def test_normalising_drops_control_and_invisible_characters_only() -> None:
+    from frontdesk.core.nlu.text import normalise
+
+    assert normalise("a\u200bb\x07c\n d\u00a0e  ") == "abc d e"
+    assert normalise("  Where’s my   order?  ") == "Where's my order?"

@@ -27,7 +27,8 @@ def normalise(text: str) -> str:
     """NFKC, straight quotes, collapsed whitespace; case kept for display."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    if not text.isprintable():  # the common case has no control characters to drop
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
     return re.sub(r"\s+", " ", text).strip()
 
 
