@@ -19,11 +19,11 @@ from frontdesk.core.knowledge.cleaning import (
     clean_text,
     content_tokens,
     find_near_duplicates,
-    has_negation,
 )
 from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
 from frontdesk.core.knowledge.stats import kb_stats
+from frontdesk.core.nlu.text import negated
 
 # Known quirks of the Kaggle FAQ (its PROVENANCE.md): near-duplicates and one conflict.
 KAGGLE_GROUPS = [{"43", "67", "73"}, {"40", "70"}, {"53", "68"}, {"58", "77"}]
@@ -64,7 +64,7 @@ def test_negation_is_one_token() -> None:
         "receipt",
     ]
     assert content_tokens("without a receipt") == [NEGATION, "receipt"]
-    assert has_negation("It isn't available") and not has_negation("It is available")
+    assert negated("It isn't available") and not negated("It is available")
 
 
 # --------------------------------------------------------------------- the report

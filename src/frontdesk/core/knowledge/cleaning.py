@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontdesk.core.knowledge.model import Entry, KnowledgeBase
+from frontdesk.core.nlu.text import is_negation, negated
 
 FloatArray = npt.NDArray[np.float32]
 # An embedding function: texts in, one unit-length row per text out.
@@ -287,7 +288,6 @@ def _shorten(text: str, width: int = 60) -> str:
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 NEGATION = "<not>"
-_NEGATIONS = frozenset({"not", "no", "without", "never", "none", "nothing", "nor", "cannot"})
 _STOPWORDS_TEXT = """
     a an the i me my mine we our us you your it its is are am was were be been being do
     does did have has had can could will would shall should may might must to of in on at
@@ -311,7 +311,7 @@ def content_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     previous = ""
     for word in _WORD.findall(text.casefold().replace("’", "'")):
-        if word in _NEGATIONS or word.endswith("n't"):
+        if is_negation(word):
             tokens.append(NEGATION)
         elif word == "longer" and previous == "no":
             pass  # "no longer have X" is one negation, like "without X"
@@ -319,10 +319,6 @@ def content_tokens(text: str) -> list[str]:
             tokens.append(_stem(word))
         previous = word
     return tokens
-
-
-def has_negation(text: str) -> bool:
-    return NEGATION in content_tokens(text)
 
 
 def _stem(word: str) -> str:
@@ -474,8 +470,8 @@ def analyse_duplicates(
         return DuplicateAnalysis(method, Thresholds(1.0, 1.0, ANSWERS_DIFFER), (), ())
     vectors = _unit_rows(embed(questions))
     thresholds = _calibrate(embed, questions, vectors, semantic=similarity is not None)
-    negated = np.array([has_negation(q) for q in questions])
-    pairs, nearest = _similar_pairs(vectors, negated, thresholds.related)
+    negative = np.array([negated(q) for q in questions])
+    pairs, nearest = _similar_pairs(vectors, negative, thresholds.related)
     near_pairs = {(i, j): s for (i, j), s in pairs.items() if s >= thresholds.near_duplicate}
     groups = _groups(entries, near_pairs)
     # A pair is worth checking for a conflict when the questions are near-duplicates, or
@@ -620,6 +616,5 @@ __all__ = [
     "clean_text",
     "content_tokens",
     "find_near_duplicates",
-    "has_negation",
     "text_key",
 ]

@@ -10,7 +10,6 @@ count as competing candidates.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontdesk.core.knowledge.model import KnowledgeBase
+from frontdesk.core.nlu.text import negated
 from frontdesk.core.ports import Embedder, FloatArray
 
 IntArray = npt.NDArray[np.int64]
@@ -29,12 +29,6 @@ IntArray = npt.NDArray[np.int64]
 SAME_ANSWER_COSINE = 0.94
 # Questions this close ask the same thing but for what sets them apart.
 TWIN_COSINE = 0.9
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|without|cannot|nor"
-    r"|(?:can|don|doesn|isn|aren|won|didn|haven|hasn|wasn|weren|couldn|wouldn|shouldn)t)\b"
-    r"|n['’]t\b",
-    re.IGNORECASE,
-)
 # wordpieces that only glue a question together ("?", "'s") carry no topic.
 _GLUE = frozenset("? . , ! ' s - ( ) : ;".split())
 
@@ -66,7 +60,7 @@ class KnowledgeIndex:
         self.embedder = embedder
         self._idf: dict[str, float] = {}
         self._max_idf = math.log(len(kb) + 1.0)
-        self.question_negated = [negated(entry.question) for entry in kb.entries]
+        self.question_negated = np.array([negated(entry.question) for entry in kb.entries])
         self._twins: dict[int, frozenset[int]] | None = None
         if build:
             self._build()
@@ -169,13 +163,17 @@ class KnowledgeIndex:
         pre-order"). Sentence vectors barely see a "not", so such twins tie."""
         if self._twins is None:
             firsts = np.searchsorted(self.question_owner, np.arange(len(self.kb)))
+            negative = np.flatnonzero(self.question_negated)
+            positive = np.flatnonzero(~self.question_negated)
             vectors = self.question_vectors[firsts]
-            close = np.triu(vectors @ vectors.T, k=1) >= TWIN_COSINE
+            # Only pairs of opposite polarity: few questions say "not", so this stays
+            # small where a full entry-by-entry product would not.
+            close = vectors[negative] @ vectors[positive].T >= TWIN_COSINE
             twins: dict[int, set[int]] = {}
             for i, j in zip(*np.nonzero(close), strict=True):
-                if self.question_negated[i] != self.question_negated[j]:
-                    twins.setdefault(int(i), set()).add(int(j))
-                    twins.setdefault(int(j), set()).add(int(i))
+                no, yes = int(negative[i]), int(positive[j])
+                twins.setdefault(no, set()).add(yes)
+                twins.setdefault(yes, set()).add(no)
             self._twins = {row: frozenset(others) for row, others in twins.items()}
         return self._twins
 
@@ -205,8 +203,3 @@ def _idf_table(token_lists: list[list[str]]) -> dict[str, float]:
         df.update(set(tokens))
     n = len(token_lists)
     return {tok: math.log((n + 1.0) / (count + 0.5)) for tok, count in df.items()}
-
-
-def negated(text: str) -> bool:
-    """Whether a text says "not", "no", "never", "without" or a "-n't"."""
-    return _NEGATION.search(text) is not None

@@ -23,6 +23,24 @@ STOPWORDS = frozenset(
 )
 
 
+# Words that flip a sentence's meaning while changing one short word, with the
+# apostrophe-less spellings shoppers type; any "-n't" counts too.
+NEGATIONS = frozenset(
+    """not no without never none nothing nor cannot cant dont doesnt isnt arent wont
+    didnt havent hasnt wasnt werent couldnt wouldnt shouldnt""".split()
+)
+
+
+def is_negation(word: str) -> bool:
+    """``word`` lower-cased, with a straight apostrophe."""
+    return word in NEGATIONS or word.endswith("n't")
+
+
+def negated(text: str) -> bool:
+    """Whether a text says "not", "no", "never", "without", "can't" …"""
+    return any(is_negation(word) for word in words(text.replace("\u2019", "'")))
+
+
 def normalise(text: str) -> str:
     """NFKC, straight quotes, collapsed whitespace; case kept for display."""
     text = unicodedata.normalize("NFKC", text)
