@@ -117,10 +117,12 @@ class AccountDesk:
     ) -> AccountIntent | None:
         """The account question ``text`` asks, or None to answer it from the FAQ.
 
-        The FAQ decides first: an entry the shop tagged with an intent ("How do I
-        track my order?" → track_order) routes a personal question to the account,
-        and a confident answer on any other entry stands. Only when the FAQ is unsure
-        do the patterns and a trained intent model get their say.
+        An entry the shop tagged with an intent ("How do I track my order?" →
+        track_order) routes a personal question to the account; so does a message
+        that matches an account pattern ("was my payment received"), whatever FAQ
+        entry it resembles: a confident FAQ answer on an untagged entry stands only
+        against the trained intent model, which reads topics, not the shopper's own
+        records.
         """
         pattern = detect_account_intent(text)
         tagged = account_intent(top_entry.intent) if top_entry is not None else None
@@ -130,10 +132,10 @@ class AccountDesk:
             return pattern
         if tagged is not None and is_personal(text) and (answered or pattern is tagged):
             return tagged
-        if answered:
-            return None
         if pattern is not None:
             return pattern
+        if answered:
+            return None
         return account_intent(model_intent) if is_personal(text) else None
 
     def respond(

@@ -47,7 +47,9 @@ _NOT_AN_ORDER = _any(
     r"newsletter", r"account\b", r"booking", r"pickup", r"emails?\b", r"returns?\b",
     r"returning", r"gift cards?\b", r"loyalty", r"points\b",
 )  # fmt: skip
-_CANCEL = _any(r"cancel", r"call(?:ing)? off", r"scrap\b", r"stop (?:my|the|that|this) order")
+_CANCEL = _any(
+    r"cancel", r"terminat", r"call(?:ing)? off", r"scrap\b", r"stop (?:my|the|that|this) order"
+)
 _ADDRESS = _any(
     r"(?<!email )address", r"postcode", r"deliver(?:ed)? to\b",
     r"send (?:it|them|my \w+) to\b", r"go to my\b",
@@ -61,13 +63,15 @@ _TRACK = _any(
     r"when (?:will|is|does|do|can i expect) (?:my|the|it)\b", r"when my \w+ (?:will|is)\b",
     r"where (?:my|the) \w+ (?:is|are)\b", r"^\s*order status\b",
     r"(?:has|have|did|is) (?:my|it|the)\b[^.?!]{0,40}\b(?:shipped|dispatched|sent|left|on its way)",
-    r"on (?:its|the) way", r"heard nothing", r"still waiting", r"happening with",
+    # "is my order on its way", not "it got dropped on the way"
+    r"(?:is|are|it's|they're) (?:it |they |my \w+ |the \w+ )?on (?:its|their|the) way",
+    r"heard nothing", r"still waiting", r"happening with",
     r"check on", r"(?:hasn't|has not|haven't|not yet|still not|never) (?:arrived|come|turned up)",
 )  # fmt: skip
 _GENERAL_DELIVERY = _any(r"how long", r"how much", r"cost", r"price", r"how many days")
 _PLAN = _any(
     r"(?:what|which) (?:plan|membership|subscription)",
-    r"my (?:\w+ )?(?:plan|membership|subscription)\b",
+    r"my (?:current |plus |northwind |paid )?(?:plan|membership|subscription)\b",
     r"am i (?:a |on |still )", r"renew",
 )  # fmt: skip
 _INVOICE = _any(
@@ -78,7 +82,7 @@ _PAYMENT = _any(
     r"(?:payment|refund|money)[^.?!]{0,30}\b(?:receiv|go through|gone through|went through|"
     r"been processed|come through|cleared|arrived|been taken)",
     r"(?:did|have|has) you (?:get|receive|take|got)[^.?!]{0,20}\b(?:payment|money)",
-    r"(?:was|has|is) my (?:payment|refund)", r"my payment status",
+    r"(?:was|has|is) my (?:payment|refund)\b(?! card| details| method| info)", r"my payment status",
     r"(?:card|account) been (?:charged|debited)",
 )  # fmt: skip
 
