@@ -200,7 +200,7 @@ def test_the_widget_fills_a_phone_screen(browser: Browser, server: LiveServer) -
         page.goto(server.base + "/")
         page.screenshot(path=str(SCREENSHOTS / "shop-phone.png"))
         open_chat(page)
-        ask(page, "refund")
+        ask(page, "sofa")  # one word, three entries about sofas: quick replies
         expect(page.locator("[data-fd=option]").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
         box = page.locator("[data-fd=panel]").bounding_box()
         assert box is not None and box["width"] >= 385 and box["height"] >= 800

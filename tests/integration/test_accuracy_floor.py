@@ -3,7 +3,7 @@
 The floors sit just under what the current design measures (see bench/faq_bench.py),
 so a change that makes answers worse, or less safe, fails here. The int8 model's
 kernels differ between CPUs (AVX2 vs AVX-512 VNNI), and so do a few borderline
-answers: the same commit measures dialogue turns 0.580 on one and 0.551 on the other,
+answers: the same commit once measured dialogue turns 0.580 on one and 0.551 on the other,
 so each floor leaves room for that.
 """
 
@@ -38,15 +38,15 @@ def test_model_answers_are_safe(model_metrics: EvalMetrics) -> None:
 
 
 def test_model_answers_and_clarifies_often_enough(model_metrics: EvalMetrics) -> None:
-    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.56
+    assert model_metrics.answer_accuracy is not None and model_metrics.answer_accuracy >= 0.60
     assert model_metrics.clarify_hit_rate is not None and model_metrics.clarify_hit_rate >= 0.90
     assert model_metrics.dialogue_turn_accuracy is not None
-    assert model_metrics.dialogue_turn_accuracy >= 0.52
+    assert model_metrics.dialogue_turn_accuracy >= 0.56
 
 
 def test_tfidf_fallback_floor(tmp_path: Path, kaggle_faq: Path, dev_set: Path) -> None:
     metrics = evaluate(kaggle_faq, dev_set, settings=Settings(home=tmp_path), retriever="tfidf")
     assert metrics.wrong_answer_rate is not None and metrics.wrong_answer_rate <= 0.045
-    assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.75
+    assert metrics.abstention_oos is not None and metrics.abstention_oos >= 0.78
     assert metrics.smalltalk_handled == 1.0
-    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.30
+    assert metrics.answer_accuracy is not None and metrics.answer_accuracy >= 0.33

@@ -25,6 +25,30 @@ def test_answer_threshold_stops_before_the_wrong_answer_that_breaks_the_target(
     assert np.sum((probs >= threshold) & ~right) / len(probs) <= 0.1
 
 
+def test_wrong_answers_are_counted_over_the_assumed_traffic_not_the_reference_mix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from frontdesk.core.knowledge.calibration import _traffic_weights
+
+    monkeypatch.setattr(calibration, "TARGET_WRONG_ANSWER_RATE", 0.05)
+    monkeypatch.setattr(calibration, "UNANSWERABLE_SHARE", 0.25)
+    # Six answerable messages (all right) and four unanswerable ones: 40 % of the set.
+    probs = np.asarray([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.85, 0.65, 0.45, 0.3])
+    answerable = np.asarray([True] * 6 + [False] * 4)
+    right = answerable.copy()
+    weights = _traffic_weights(answerable)
+    assert weights.sum() == pytest.approx(1.0)
+    assert weights[~answerable].sum() == pytest.approx(0.25)
+    # Counted over the set itself, the first unanswerable message (1 in 10) breaks 5 %;
+    # as a quarter of traffic it weighs 0.25 / 4 = 6.25 %, which breaks it as well ...
+    assert _answer_threshold(probs, right) > 0.85
+    assert _answer_threshold(probs, right, weights) > 0.85
+    # ... but at a tenth of traffic it weighs 2.5 %: two of them fit, the third does not.
+    monkeypatch.setattr(calibration, "UNANSWERABLE_SHARE", 0.1)
+    threshold = _answer_threshold(probs, right, _traffic_weights(answerable))
+    assert 0.45 < threshold <= 0.5
+
+
 def test_answer_threshold_when_everything_is_right() -> None:
     probs = np.asarray([0.9, 0.5, 0.1])
     assert _answer_threshold(probs, np.asarray([True, True, True])) == pytest.approx(0.1)

@@ -53,9 +53,8 @@ class FaqAnswerer:
 
     def _confirmed(self, decision: Decision, vector: FloatArray, head: FaqHead) -> Decision:
         """Two readings that agree are safer than either alone: when the trained head
-        is sure of the entry retrieval ranks first, answer it. (On the Kaggle FAQ with
-        dev.jsonl the trained model answers more than the base at a little more wrong;
-        the README has the figures.)"""
+        is sure of the entry retrieval ranks first, answer it. (The README has the
+        trained model's figures beside the base model's.)"""
         verdict = head.classifier.classify(vector, top=1)
         top = self.index.kb.entries[decision.ranking.top.row]
         if verdict.label is None or head.group_of.get(top.id) != verdict.label:
