@@ -20,7 +20,7 @@ def test_answer_threshold_stops_before_the_wrong_answer_that_breaks_the_target(
     probs = np.asarray([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
     right = np.asarray([True, True, False, True, True, False, True, False, False, False])
     # One wrong answer in ten is allowed; the second (at 0.6) must not be answered.
-    threshold = _answer_threshold(probs, right)
+    threshold = _answer_threshold(probs, right, np.full(10, 0.1))
     assert 0.6 < threshold <= 0.7
     assert np.sum((probs >= threshold) & ~right) / len(probs) <= 0.1
 
@@ -41,7 +41,7 @@ def test_wrong_answers_are_counted_over_the_assumed_traffic_not_the_reference_mi
     assert weights[~answerable].sum() == pytest.approx(0.25)
     # Counted over the set itself, the first unanswerable message (1 in 10) breaks 5 %;
     # as a quarter of traffic it weighs 0.25 / 4 = 6.25 %, which breaks it as well ...
-    assert _answer_threshold(probs, right) > 0.85
+    assert _answer_threshold(probs, right, np.full(10, 0.1)) > 0.85
     assert _answer_threshold(probs, right, weights) > 0.85
     # ... but at a tenth of traffic it weighs 2.5 %: two of them fit, the third does not.
     monkeypatch.setattr(calibration, "UNANSWERABLE_SHARE", 0.1)
@@ -51,7 +51,8 @@ def test_wrong_answers_are_counted_over_the_assumed_traffic_not_the_reference_mi
 
 def test_answer_threshold_when_everything_is_right() -> None:
     probs = np.asarray([0.9, 0.5, 0.1])
-    assert _answer_threshold(probs, np.asarray([True, True, True])) == pytest.approx(0.1)
+    everything_right = np.asarray([True, True, True])
+    assert _answer_threshold(probs, everything_right, np.full(3, 1 / 3)) == pytest.approx(0.1)
 
 
 def test_logistic_fit_separates_a_separable_feature() -> None:

@@ -122,27 +122,25 @@ def _is_right(index: KnowledgeIndex, ranking: Ranking, entry_id: str | None) -> 
     return ranking.top.group == int(index.group_of[index.kb.index_of(entry_id)])
 
 
-def _traffic_weights(answerable: npt.NDArray[np.bool_]) -> FloatArray:
+def _traffic_weights(answerable: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """Each message's share of the traffic the wrong-answer rate is counted over:
     answerable and unanswerable messages weigh 1 - UNANSWERABLE_SHARE and
     UNANSWERABLE_SHARE in all, whatever their numbers in the reference set."""
     share = np.where(answerable, 1.0 - UNANSWERABLE_SHARE, UNANSWERABLE_SHARE)
     count = np.where(answerable, answerable.sum(), (~answerable).sum())
-    weights: FloatArray = (share / count).astype(np.float64)
+    weights: npt.NDArray[np.float64] = (share / count).astype(np.float64)
     return weights
 
 
 def _answer_threshold(
-    probs: FloatArray, right: npt.NDArray[np.bool_], weights: FloatArray | None = None
+    probs: FloatArray, right: npt.NDArray[np.bool_], weights: npt.NDArray[np.float64]
 ) -> float:
     """The lowest probability that keeps wrong answers under the target rate of the
-    traffic (``weights``: each message's share; equal shares by default).
+    traffic (``weights``: each message's share of it).
 
     Walking down from the most confident message, the first one whose wrong answer
     would break the target sets the threshold just above its probability.
     """
-    if weights is None:
-        weights = np.full(len(probs), 1.0 / len(probs))
     order = np.argsort(-probs, kind="stable")
     wrong_rate = np.cumsum(np.where(right[order], 0.0, weights[order]))
     breaking = np.nonzero(wrong_rate > TARGET_WRONG_ANSWER_RATE)[0]
