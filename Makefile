@@ -62,6 +62,7 @@ bench: setup
 	$(BIN)/python bench/account_bench.py --out bench/results/account.json
 	$(BIN)/python bench/booking_bench.py --out bench/results/booking.json
 	$(BIN)/python bench/escalation_bench.py --out bench/results/escalation.json
+	$(BIN)/python bench/queue_bench.py --out bench/results/queue.json
 	$(BIN)/frontdesk eval --kb $(FRONTDESK_SHARED_DATA)/ecommerce-faq/Ecommerce_FAQ_Chatbot_dataset.json --set $(FRONTDESK_SHARED_DATA)/ecommerce-faq/dev.jsonl --report docs/example-report
 
 clean:

@@ -37,12 +37,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import numpy as np
-import psycopg
 import websockets
+
+from pg_schema import postgres_schema
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "src" / "frontdesk" / "demo" / "data"
@@ -66,19 +66,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@contextlib.contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    schema = f"fd_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        separator = "&" if "?" in url else "?"
-        yield f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
-            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @contextlib.contextmanager

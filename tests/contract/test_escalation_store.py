@@ -453,6 +453,38 @@ def test_the_queue_lists_waiting_then_claimed_cases_oldest_first(store: SqlCaseS
     assert store.waiting(("sales",)) == [] and store.waiting(()) == []
 
 
+def test_a_queued_case_knows_its_place_in_its_own_queue(store: SqlCaseStore) -> None:
+    store.open(_case("esc_a", "a" * 32, T0 + 10))
+    store.open(_case("esc_b", "b" * 32, T0 + 5, queue="billing"))
+    store.open(_case("esc_c", "c" * 32, T0 + 1))
+    store.open(_case("esc_e", "e" * 32, T0 + 20))
+    store.open(_case("esc_d", "d" * 32, T0 + 20))  # the same second: the id decides
+    store.open(_case("esc_f", "f" * 32, T0 + 30))
+
+    waiting = [case.id for case in store.waiting(("support",))]
+    assert waiting == ["esc_c", "esc_a", "esc_d", "esc_e", "esc_f"]
+    assert [store.place(case_id) for case_id in waiting] == [1, 2, 3, 4, 5]
+    assert store.place("esc_b") == 1  # billing has a queue of its own
+
+    store.claim("esc_c", "agt_sam", T0 + 40)  # no longer waiting, and no longer ahead
+    store.finish("esc_a", "closed", T0 + 41)  # the shopper left
+    assert store.place("esc_c") is None and store.place("esc_a") is None
+    assert [store.place(case_id) for case_id in waiting[2:]] == [1, 2, 3]
+    assert store.place("esc_unknown") is None
+
+
+def test_handled_can_be_only_the_most_recent(store: SqlCaseStore) -> None:
+    for i in range(4):
+        store.open(_case(f"esc_{i}", f"{i}" * 32, T0 + i))
+        store.claim(f"esc_{i}", "agt_sam", T0 + 100 * i)
+        store.finish(f"esc_{i}", "closed", T0 + 100 * i + 10 + i)
+
+    assert store.handled(T0, latest=2) == [Handled(T0 + 200, T0 + 212), Handled(T0 + 300, T0 + 313)]
+    assert store.handled(T0, "support", latest=10) == store.handled(T0)
+    assert store.handled(T0 + 300, latest=2) == [Handled(T0 + 300, T0 + 313)]
+    assert store.handled(T0, "billing", latest=2) == []
+
+
 def test_handled_says_how_long_agents_took(store: SqlCaseStore) -> None:
     for i, queue in enumerate(("support", "support", "billing", "support", "support")):
         store.open(_case(f"esc_{i}", f"{i}" * 32, T0 + i, queue=queue))

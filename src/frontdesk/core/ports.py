@@ -379,8 +379,16 @@ class CaseStore(Protocol):
         otherwise CaseStateError, decided atomically with the change."""
         ...
 
-    def handled(self, since: float, queue: str | None = None) -> list[Handled]:
-        """Cases claimed and finished since ``since``: how long agents took."""
+    def place(self, case_id: str) -> int | None:
+        """A queued case's place in its queue (1: next), counted, not read; None
+        when it is not queued (any more)."""
+        ...
+
+    def handled(
+        self, since: float, queue: str | None = None, *, latest: int | None = None
+    ) -> list[Handled]:
+        """Cases claimed and finished since ``since``, in the order they ended: how
+        long agents took. ``latest``: only that many, the most recent."""
         ...
 
     def cases(self, query: CaseQuery) -> list[Case]:

@@ -35,8 +35,10 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    and_,
     bindparam,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -179,6 +181,19 @@ HANDLED = (
         c.ended_at >= bindparam("since"),
     )
     .order_by(c.ended_at)
+)
+# Queued cases of one queue ahead of a given one: its place without reading the queue.
+AHEAD = (
+    select(func.count())
+    .select_from(cases)
+    .where(
+        c.status == CaseStatus.QUEUED.value,
+        c.queue == bindparam("queue"),
+        or_(
+            c.created_at < bindparam("created"),
+            and_(c.created_at == bindparam("created"), c.id < bindparam("case")),
+        ),
+    )
 )
 RATINGS = (
     select(ratings)
@@ -379,9 +394,25 @@ class SqlCaseStore:
             f"{outcome.value}."
         )
 
-    def handled(self, since: float, queue: str | None = None) -> list[Handled]:
+    def place(self, case_id: str) -> int | None:
+        with self._db.read() as connection:
+            row = connection.execute(GET_CASE, {"case": case_id}).first()
+            if row is None or row.status != CaseStatus.QUEUED.value:
+                return None
+            params = {"queue": row.queue, "created": row.created_at, "case": row.id}
+            ahead = int(connection.execute(AHEAD, params).scalar_one())
+        return ahead + 1
+
+    def handled(
+        self, since: float, queue: str | None = None, *, latest: int | None = None
+    ) -> list[Handled]:
         statement = HANDLED if queue is None else HANDLED.where(c.queue == queue)
+        if latest is not None:
+            # The newest ``latest``, read newest first, then put back in order.
+            statement = statement.order_by(None).order_by(c.ended_at.desc()).limit(latest)
         rows = self._db.rows(statement, {"since": since})
+        if latest is not None:
+            rows.reverse()
         return [Handled(row.claimed_at, row.ended_at) for row in rows]
 
     def cases(self, query: CaseQuery) -> list[Case]:

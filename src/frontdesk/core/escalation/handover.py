@@ -34,7 +34,7 @@ from frontdesk.core.escalation.model import (
     TriggerKind,
     WaitEstimate,
 )
-from frontdesk.core.escalation.wait import estimate_wait
+from frontdesk.core.escalation.wait import RECENT_CASES, estimate_wait
 from frontdesk.core.ports import AgentStore, CaseStore, ConversationStore, Notice, Notifier
 from frontdesk.errors import CaseNotFoundError, CaseStateError, InputError
 
@@ -163,27 +163,27 @@ class Handover:
         return Handed(case, events, wait)
 
     def wait_for(self, case: Case) -> WaitEstimate:
-        """One case's estimate: only its own place is estimated, however long the queue."""
-        line = self._queue(case.queue)
-        place = next((n for n, c in enumerate(line.queued, start=1) if c.id == case.id), 1)
+        """One case's estimate. Its place is counted by the store, so a handover costs
+        the same with five shoppers waiting or five hundred."""
         # Place 1 when claimed or finished meanwhile: a person is with them, or was.
-        return line.estimate(place, case.conversation_id)
+        place = self.cases.place(case.id) or 1
+        return self._line(case.queue).estimate(place, case.conversation_id)
 
     def waits(self, queue: str) -> list[tuple[Case, WaitEstimate]]:
         """Every queued case of ``queue`` with its current estimate (to update them
         live), from one read of the queue, the agents online and recent handling."""
-        line = self._queue(queue)
+        line = self._line(queue)
+        queued = [c for c in self.cases.waiting((queue,)) if c.status is CaseStatus.QUEUED]
         return [
             (case, line.estimate(place, case.conversation_id))
-            for place, case in enumerate(line.queued, start=1)
+            for place, case in enumerate(queued, start=1)
         ]
 
-    def _queue(self, queue: str) -> _Line:
+    def _line(self, queue: str) -> _Line:
         now = self._clock()
-        queued = [c for c in self.cases.waiting((queue,)) if c.status is CaseStatus.QUEUED]
         online = [a for a in self.agents.online(now - ONLINE_WINDOW_S) if a.sees(queue)]
-        handled = self.cases.handled(now - HANDLED_WINDOW_S, queue)
-        return _Line(self, now, queued, len(online), handled)
+        handled = self.cases.handled(now - HANDLED_WINDOW_S, queue, latest=RECENT_CASES)
+        return _Line(self, now, len(online), handled)
 
     def left_email(self, conversation_id: str, text: str, message_seq: int) -> Event | None:
         """While waiting, an email address in the shopper's message is where the team
@@ -295,19 +295,13 @@ class Handover:
 
 
 class _Line:
-    """One queue as read now: who waits, in order, and what the estimate rests on."""
+    """One queue as read now: what an estimate rests on (agents online, recent handling)."""
 
     def __init__(
-        self,
-        handover: Handover,
-        now: float,
-        queued: list[Case],
-        online: int,
-        handled: Sequence[Handled],
+        self, handover: Handover, now: float, online: int, handled: Sequence[Handled]
     ) -> None:
         self.handover = handover
         self.now = now
-        self.queued = queued
         self.online = online
         self.handled = handled
 
