@@ -94,6 +94,8 @@ def test_hand_computed_metrics() -> None:
     assert m.oos_clarified == pytest.approx(1 / 3)
     assert m.smalltalk_handled == pytest.approx(2 / 4)
     assert m.dialogue_turn_accuracy == pytest.approx(3 / 5)
+    # dialogue 12's second turn: answered with an entry it does not accept
+    assert m.dialogue_wrong_answer_rate == pytest.approx(1 / 5)
     # sorted 1..17: p50 rank 8 -> 9; p95 rank 15.2 -> 16 + 0.2 * (17 - 16)
     assert m.latency_p50_ms == pytest.approx(9.0)
     assert m.latency_p95_ms == pytest.approx(16.2)

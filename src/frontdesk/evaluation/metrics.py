@@ -36,6 +36,8 @@ class EvalMetrics:
     oos_clarified: float | None  # oos clarified / oos
     smalltalk_handled: float | None  # smalltalk replied to as smalltalk / smalltalk
     dialogue_turn_accuracy: float | None
+    # dialogue turns answered with an entry the turn does not accept / dialogue turns
+    dialogue_wrong_answer_rate: float | None
     # latency of respond(), milliseconds, over all recorded turns
     latency_p50_ms: float | None
     latency_p95_ms: float | None
@@ -68,6 +70,11 @@ def answered_correctly(prediction: Prediction) -> bool:
         and bool(prediction.source_ids)
         and prediction.source_ids[0] in prediction.accept
     )
+
+
+def answered_wrongly(prediction: Prediction) -> bool:
+    """A confident answer the line does not accept (any answer, where it accepts none)."""
+    return prediction.kind == ReplyKind.ANSWER and not answered_correctly(prediction)
 
 
 def is_correct(prediction: Prediction) -> bool:
@@ -115,6 +122,7 @@ def compute_metrics(predictions: Sequence[Prediction]) -> EvalMetrics:
             sum(p.kind == ReplyKind.SMALLTALK for p in smalltalk), len(smalltalk)
         ),
         dialogue_turn_accuracy=_rate(sum(is_correct(p) for p in dialogue), len(dialogue)),
+        dialogue_wrong_answer_rate=_rate(sum(answered_wrongly(p) for p in dialogue), len(dialogue)),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         latency_p99_ms=percentile(latencies, 99),

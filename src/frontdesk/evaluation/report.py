@@ -39,6 +39,7 @@ def metric_rows(metrics: EvalMetrics) -> list[tuple[str, str, str]]:
             _pct(m.dialogue_turn_accuracy),
             f"{m.dialogue_turns} turns in {m.dialogues} dialogues",
         ),
+        ("dialogue wrong answers", _pct(m.dialogue_wrong_answer_rate), f"{m.dialogue_turns} turns"),
         ("latency p50", _ms(m.latency_p50_ms), f"{m.turns} turns"),
         ("latency p95", _ms(m.latency_p95_ms), f"{m.turns} turns"),
         ("latency p99", _ms(m.latency_p99_ms), f"{m.turns} turns"),
