@@ -64,21 +64,23 @@ def test_ask_answer_pick_a_quick_reply_and_reload(page: Page, server: LiveServer
     page.goto(server.base + "/")
     open_chat(page)
     messages = page.locator(MESSAGES)
-    ask(page, "do you take paypal?")
-    expect(messages).to_have_count(2, timeout=REPLY_TIMEOUT_MS)
-    expect(messages.nth(1)).to_have_attribute("data-source", "bot")
-    expect(messages.nth(1)).to_contain_text("PayPal")
-    expect(messages.nth(0).locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
-    ask(page, "delivery")
+    # Several entries about delivery, none clearly meant: quick replies (confidence
+    # mid-way through the clarify band, so a CPU's int8 kernels do not move it out).
+    ask(page, "question about delivery")
     options = page.locator("[data-fd=option]")
     expect(options).to_have_count(3, timeout=REPLY_TIMEOUT_MS)
     expect(options.first).to_have_text("How much does delivery cost?")
+    expect(messages.nth(0).locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-"))
     page.screenshot(path=str(SCREENSHOTS / "widget-desktop-options.png"))
     options.first.click()
-    expect(messages).to_have_count(6, timeout=REPLY_TIMEOUT_MS)
-    expect(messages.nth(4)).to_have_text(re.compile("How much does delivery cost?"))
-    expect(messages.nth(5)).to_contain_text("£4.95")
+    expect(messages).to_have_count(4, timeout=REPLY_TIMEOUT_MS)
+    expect(messages.nth(2)).to_have_text(re.compile("How much does delivery cost?"))
+    expect(messages.nth(3)).to_contain_text("£4.95")
     expect(options).to_have_count(0)
+    ask(page, "do you take paypal?")
+    expect(messages).to_have_count(6, timeout=REPLY_TIMEOUT_MS)
+    expect(messages.nth(5)).to_have_attribute("data-source", "bot")
+    expect(messages.nth(5)).to_contain_text("PayPal")
     before = rendered(page)
     assert [seq for seq, _, _ in before] == ["1", "2", "3", "4", "5", "6"]
     page.screenshot(path=str(SCREENSHOTS / "widget-desktop.png"))
@@ -200,7 +202,7 @@ def test_the_widget_fills_a_phone_screen(browser: Browser, server: LiveServer) -
         page.goto(server.base + "/")
         page.screenshot(path=str(SCREENSHOTS / "shop-phone.png"))
         open_chat(page)
-        ask(page, "sofa")  # one word, three entries about sofas: quick replies
+        ask(page, "warranty")  # one word, three entries about guarantees: quick replies
         expect(page.locator("[data-fd=option]").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
         box = page.locator("[data-fd=panel]").bounding_box()
         assert box is not None and box["width"] >= 385 and box["height"] >= 800

@@ -126,6 +126,27 @@ def test_a_follow_up_on_a_new_detail_does_not_echo_the_last_answer(
     assert "shipping-international" in second.source_ids
 
 
+def test_a_follow_up_on_another_detail_of_the_topic_gets_that_detail(
+    assistant: Assistant,
+) -> None:
+    """Read joined to "how much is delivery?", the message is about delivery costs
+    again; ranked on the joined reading and the message alone, it is about times."""
+    replies = ask(assistant, "How much is delivery?", "and how quickly would it get to me?")
+    assert replies[0] == (ReplyKind.ANSWER, ("shipping-costs",))
+    assert replies[1] == (ReplyKind.ANSWER, ("shipping-times",))
+
+
+def test_a_follow_up_without_it_or_and_is_read_in_context_when_it_cannot_stand_alone(
+    assistant: Assistant,
+) -> None:
+    replies = ask(
+        assistant,
+        "My parcel still hasn't come and the tracking hasn't moved",
+        "how long does the investigation take?",
+    )
+    assert replies[1] == (ReplyKind.ANSWER, ("shipping-lost-parcel",))
+
+
 def test_an_unrelated_question_mid_conversation_is_not_read_as_a_follow_up(
     assistant: Assistant,
 ) -> None:

@@ -8,7 +8,7 @@ from frontdesk.core.conversation import ReplyKind
 from frontdesk.core.knowledge.calibration import Calibration, confidence
 from frontdesk.core.knowledge.index import KnowledgeIndex
 from frontdesk.core.knowledge.model import Entry
-from frontdesk.core.knowledge.ranking import Ranking, rank
+from frontdesk.core.knowledge.ranking import Ranking, rank, rank_in_context
 from frontdesk.core.nlu.classifier import LabelClassifier
 from frontdesk.core.ports import FloatArray
 
@@ -45,11 +45,21 @@ class FaqAnswerer:
 
     def decide(self, query: str) -> Decision:
         vectors = self.index.encode(query)
-        ranking = rank(self.index, vectors)
+        return self._decided(query, rank(self.index, vectors), vectors.sentence)
+
+    def decide_in_context(self, message: str, joined: str) -> Decision:
+        """A follow-up read both alone and joined to the previous question
+        (see ``rank_in_context``); the decision's query is the joined reading,
+        which is what the next follow-up builds on."""
+        in_context = self.index.encode(joined)
+        ranking = rank_in_context(self.index, self.index.encode(message), in_context)
+        return self._decided(joined, ranking, in_context.sentence)
+
+    def _decided(self, query: str, ranking: Ranking, vector: FloatArray) -> Decision:
         decision = self._thresholded(query, ranking)
         if decision.kind is ReplyKind.ANSWER or self.head is None:
             return decision
-        return self._confirmed(decision, vectors.sentence, self.head)
+        return self._confirmed(decision, vector, self.head)
 
     def _confirmed(self, decision: Decision, vector: FloatArray, head: FaqHead) -> Decision:
         """Two readings that agree are safer than either alone: when the trained head

@@ -1,8 +1,10 @@
 """Follow-ups: "and what if it was a gift?" only makes sense with the turn before.
 
 A follow-up is read together with the last question the shopper asked that the
-assistant understood; the engine then keeps whichever reading it is more confident
-about, leaning towards the joined reading when the message looks like a follow-up.
+assistant understood, and ranked on both readings at once (``rank_in_context``);
+the engine keeps whichever of that and the message alone it is more confident
+about. How much a message looks like a follow-up decides whether it is read in
+context at all.
 """
 
 from __future__ import annotations
