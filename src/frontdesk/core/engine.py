@@ -266,7 +266,7 @@ class Assistant:
         previous = _context_query(conversation)
         if previous is None or not _may_follow_on(text, alone):
             return alone
-        in_context = self.answerer.decide_in_context(text, join_with_context(previous, text))
+        in_context = self.answerer.decide_in_context(alone, join_with_context(previous, text))
         # The in-context reading already weighs the message alone (``rank_in_context``),
         # so the more confident of the two readings is the better one.
         chosen, other = in_context, alone

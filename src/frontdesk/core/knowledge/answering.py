@@ -47,12 +47,12 @@ class FaqAnswerer:
         vectors = self.index.encode(query)
         return self._decided(query, rank(self.index, vectors), vectors.sentence)
 
-    def decide_in_context(self, message: str, joined: str) -> Decision:
-        """A follow-up read both alone and joined to the previous question
-        (see ``rank_in_context``); the decision's query is the joined reading,
-        which is what the next follow-up builds on."""
+    def decide_in_context(self, alone: Decision, joined: str) -> Decision:
+        """A follow-up read both alone (``alone``, its own decision) and joined to the
+        previous question (see ``rank_in_context``); the decision's query is the
+        joined reading, which is what the next follow-up builds on."""
         in_context = self.index.encode(joined)
-        ranking = rank_in_context(self.index, self.index.encode(message), in_context)
+        ranking = rank_in_context(self.index, alone.ranking, in_context)
         return self._decided(joined, ranking, in_context.sentence)
 
     def _decided(self, query: str, ranking: Ranking, vector: FloatArray) -> Decision:

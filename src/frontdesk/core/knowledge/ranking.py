@@ -40,6 +40,9 @@ class Ranking:
 
     candidates: tuple[Candidate, ...]
     features: FloatArray
+    # Every entry's score the candidates were picked from (-1 outside the shortlist):
+    # a follow-up's reading in context reuses its reading alone instead of scoring twice.
+    scores: FloatArray
 
     @property
     def top(self) -> Candidate:
@@ -58,7 +61,7 @@ def rank(
 
 
 def rank_in_context(
-    index: KnowledgeIndex, message: QueryVectors, joined: QueryVectors, *, limit: int = 5
+    index: KnowledgeIndex, alone: Ranking, joined: QueryVectors, *, limit: int = 5
 ) -> Ranking:
     """Rank for a follow-up from two readings: the message alone and the message
     joined to the previous question. Either alone misleads: joined, the previous
@@ -73,10 +76,10 @@ def rank_in_context(
     (Follow-up turns of the Kaggle dev dialogues and of the demo shop's own, at the
     answer threshold, the joined reading alone -> this: right 15 -> 24 of 42 and
     22 -> 39 of 63, wrong 12 -> 7 and 16 -> 3.)"""
-    alone = _floored(score(index, message))
+    by_itself = _floored(alone.scores)
     in_context = _floored(score(index, joined))
-    mean = (alone + in_context) / 2.0
-    top_score = float(max(np.max(alone), np.max(in_context)))
+    mean = (by_itself + in_context) / 2.0
+    top_score = float(max(np.max(by_itself), np.max(in_context)))
     return _ranked(index, mean, top_score, frozenset(), limit)
 
 
@@ -118,4 +121,4 @@ def _ranked(
     if top_score is None:
         top_score = top.score
     features = np.asarray([top_score, relative], dtype=np.float32)
-    return Ranking(tuple(candidates), features)
+    return Ranking(tuple(candidates), features, combined)
