@@ -1,4 +1,5 @@
-"""A trained FAQ classifier confirms retrieval's first entry; it never overrules it."""
+"""A trained FAQ classifier settles retrieval's options on its first entry; it never
+overrules retrieval and never turns an "I don't know" into an answer."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ KB = KnowledgeBase.of(
 )
 
 
-def _answerer(head_label: str, threshold: float) -> FaqAnswerer:
+def _answerer(head_label: str, threshold: float, *, unsure: bool = True) -> FaqAnswerer:
     index = KnowledgeIndex(KB, TfidfEmbedder())
-    calibration = _abstaining_calibration()
+    calibration = _calibration(clarifying=unsure)
     dim = index.encode("x").sentence.shape[0]
     # A head whose one label vector is the query's own vector: always sure of head_label.
     vector = index.encode("track my order").sentence.reshape(1, dim)
@@ -32,24 +33,31 @@ def _answerer(head_label: str, threshold: float) -> FaqAnswerer:
     return FaqAnswerer(index, calibration, FaqHead(classifier, {"track": "faq:track"}))
 
 
-def _abstaining_calibration() -> Calibration:
-    """Retrieval alone is never confident: every decision is an abstention."""
+def _calibration(*, clarifying: bool) -> Calibration:
+    """Every retrieval decision lands in the clarify band (confidence 0.5), or, with
+    ``clarifying`` False, is an abstention (confidence near 0)."""
     n = len(FEATURE_NAMES)
-    model = ConfidenceModel((0.0,) * n, -10.0, (0.0,) * n, (1.0,) * n)
-    return Calibration(model=model, answer_threshold=0.5, clarify_threshold=0.4)
+    bias = 0.0 if clarifying else -10.0
+    model = ConfidenceModel((0.0,) * n, bias, (0.0,) * n, (1.0,) * n)
+    return Calibration(model=model, answer_threshold=0.6, clarify_threshold=0.4)
 
 
-def test_agreeing_head_turns_an_abstention_into_the_answer() -> None:
+def test_agreeing_head_settles_the_options_on_the_answer() -> None:
     decision = _answerer("faq:track", threshold=0.5).decide("track my order")
     assert decision.kind is ReplyKind.ANSWER
     assert [e.id for e in decision.entries] == ["track"]
 
 
+def test_agreeing_head_leaves_an_abstention_alone() -> None:
+    decision = _answerer("faq:track", threshold=0.5, unsure=False).decide("track my order")
+    assert decision.kind is ReplyKind.ABSTAIN
+
+
 def test_a_head_that_points_elsewhere_changes_nothing() -> None:
     decision = _answerer("faq:returns", threshold=0.5).decide("track my order")
-    assert decision.kind is ReplyKind.ABSTAIN
+    assert decision.kind is ReplyKind.CLARIFY
 
 
 def test_an_unsure_head_changes_nothing() -> None:
     decision = _answerer("faq:track", threshold=1.01).decide("track my order")
-    assert decision.kind is ReplyKind.ABSTAIN
+    assert decision.kind is ReplyKind.CLARIFY

@@ -27,7 +27,7 @@ class Decision:
 @dataclass(frozen=True)
 class FaqHead:
     """A classifier trained on this very KB (`frontdesk train`), with each entry's
-    answer-group label. It only ever confirms retrieval, never overrules it."""
+    answer-group label. It only ever settles retrieval's options, never overrules it."""
 
     classifier: LabelClassifier
     group_of: dict[str, str]  # entry id -> label
@@ -57,14 +57,18 @@ class FaqAnswerer:
 
     def _decided(self, query: str, ranking: Ranking, vector: FloatArray) -> Decision:
         decision = self._thresholded(query, ranking)
-        if decision.kind is ReplyKind.ANSWER or self.head is None:
+        if decision.kind is not ReplyKind.CLARIFY or self.head is None:
             return decision
         return self._confirmed(decision, vector, self.head)
 
     def _confirmed(self, decision: Decision, vector: FloatArray, head: FaqHead) -> Decision:
-        """Two readings that agree are safer than either alone: when the trained head
-        is sure of the entry retrieval ranks first, answer it. (The README has the
-        trained model's figures beside the base model's.)"""
+        """Two readings that agree are safer than either alone: when retrieval would
+        offer options and the trained head is sure of the entry retrieval ranks
+        first, answer it. Only options are settled this way, never an "I don't know":
+        the head's sureness is calibrated on rule-made variants and generic off-topic
+        questions, easier than what shoppers ask, and turning abstentions into answers
+        tripled the wrong answers on the demo shop's reference messages (0.079 ->
+        0.223 of them, against 0.092 settling options only)."""
         verdict = head.classifier.classify(vector, top=1)
         top = self.index.kb.entries[decision.ranking.top.row]
         if verdict.label is None or head.group_of.get(top.id) != verdict.label:
