@@ -224,3 +224,42 @@ def test_training_is_reproducible_with_a_seed(model_dir: Path) -> None:
     ]
     assert runs[0].losses == runs[1].losses
     np.testing.assert_allclose(runs[0].label_vectors, runs[1].label_vectors, atol=1e-6)
+
+
+def test_anchored_faq_examples_stay_near_the_base_model() -> None:
+    """Training on a few rule-made texts must refine the encoder, not forget what it
+    knows: anchored examples drift from their base embedding far less."""
+    from frontdesk.adapters.embeddings.export import source_model_dir
+    from frontdesk.adapters.training.examples import Example
+    from frontdesk.adapters.training.finetune import (
+        FinetuneParams,
+        encode,
+        finetune,
+        load_encoder,
+    )
+
+    examples = [
+        Example(text, label)
+        for label, texts in {
+            "faq:a": ["cancel my order", "stop my order", "call off the purchase", "cancel it"],
+            "faq:b": ["where is my parcel", "track my order", "order status", "is it shipped"],
+        }.items()
+        for text in texts
+    ]
+    texts = [e.text for e in examples]
+    base = encode(load_encoder(source_model_dir(), 32), texts)
+    params = FinetuneParams(epochs=3, batch_size=4, learning_rate=5e-4, seed=3)
+
+    def drift(anchored: bool) -> float:
+        result = finetune(
+            load_encoder(source_model_dir(), 32),
+            examples,
+            ["faq:a", "faq:b"],
+            params,
+            anchored_labels=[anchored, anchored],
+        )
+        after = encode(result.model, texts)
+        return float(np.mean(1.0 - np.sum(base * after, axis=1)))
+
+    free, anchored = drift(False), drift(True)
+    assert anchored < free / 2, (anchored, free)

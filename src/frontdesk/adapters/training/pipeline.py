@@ -56,7 +56,7 @@ from frontdesk.core.knowledge.loading import load_kb
 from frontdesk.core.knowledge.model import KnowledgeBase
 from frontdesk.core.knowledge.offtopic import OFF_TOPIC
 from frontdesk.core.nlu.classifier import LabelClassifier
-from frontdesk.core.nlu.intents import FAQ_PREFIX, HEADS, head_of
+from frontdesk.core.nlu.intents import FAQ_PREFIX, HEADS, head_of, is_faq_label
 from frontdesk.core.ports import FloatArray
 from frontdesk.errors import TrainingError
 
@@ -121,6 +121,7 @@ def train(request: TrainRequest, progress: Progress | None = None) -> dict[str, 
             request.params,
             on_step=lambda done, _total, loss: progress.advance(done, f"loss {loss:.3f}"),
             label_heads=[HEADS.index(head_of(label)) for label in data.labels],
+            anchored_labels=[is_faq_label(label) for label in data.labels],
         )
         train_seconds = time.perf_counter() - started
         progress.stage(STAGES[2])
