@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from frontdesk.adapters.training.examples import Example
 from frontdesk.bootstrap import DEMO_KB
 from tests.integration.test_cli_answer import run
 
@@ -204,19 +205,20 @@ def test_a_failed_retrain_leaves_the_old_model_working(trained: Path, tmp_path: 
     assert run("ask", "where is my order", "--model", str(copy)).returncode == 0
 
 
+def _two_labels(first: str, second: str) -> list[Example]:
+    """Eight short texts: four cancelling an order, four asking where it is."""
+    texts = {
+        first: ["cancel my order", "stop my order", "call off the purchase", "cancel it"],
+        second: ["where is my parcel", "track my order", "order status", "is it shipped"],
+    }
+    return [Example(text, label) for label, group in texts.items() for text in group]
+
+
 def test_training_is_reproducible_with_a_seed(model_dir: Path) -> None:
     from frontdesk.adapters.embeddings.export import source_model_dir
-    from frontdesk.adapters.training.examples import Example
     from frontdesk.adapters.training.finetune import FinetuneParams, finetune, load_encoder
 
-    examples = [
-        Example(text, label)
-        for label, texts in {
-            "a": ["cancel my order", "stop my order", "call off the purchase", "cancel it"],
-            "b": ["where is my parcel", "track my order", "order status", "is it shipped"],
-        }.items()
-        for text in texts
-    ]
+    examples = _two_labels("a", "b")
     params = FinetuneParams(epochs=1, batch_size=4, seed=7)
     runs = [
         finetune(load_encoder(source_model_dir(), 32), examples, ["a", "b"], params)
@@ -230,7 +232,6 @@ def test_anchored_faq_examples_stay_near_the_base_model() -> None:
     """Training on a few rule-made texts must refine the encoder, not forget what it
     knows: anchored examples drift from their base embedding far less."""
     from frontdesk.adapters.embeddings.export import source_model_dir
-    from frontdesk.adapters.training.examples import Example
     from frontdesk.adapters.training.finetune import (
         FinetuneParams,
         encode,
@@ -238,14 +239,7 @@ def test_anchored_faq_examples_stay_near_the_base_model() -> None:
         load_encoder,
     )
 
-    examples = [
-        Example(text, label)
-        for label, texts in {
-            "faq:a": ["cancel my order", "stop my order", "call off the purchase", "cancel it"],
-            "faq:b": ["where is my parcel", "track my order", "order status", "is it shipped"],
-        }.items()
-        for text in texts
-    ]
+    examples = _two_labels("faq:a", "faq:b")
     texts = [e.text for e in examples]
     base = encode(load_encoder(source_model_dir(), 32), texts)
     params = FinetuneParams(epochs=3, batch_size=4, learning_rate=5e-4, seed=3)
