@@ -202,7 +202,8 @@ def test_the_widget_fills_a_phone_screen(browser: Browser, server: LiveServer) -
         page.goto(server.base + "/")
         page.screenshot(path=str(SCREENSHOTS / "shop-phone.png"))
         open_chat(page)
-        ask(page, "warranty")  # one word, three entries about guarantees: quick replies
+        # Vague enough for options, mid-band on every CPU measured (see the desktop test).
+        ask(page, "question about delivery")
         expect(page.locator("[data-fd=option]").first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
         box = page.locator("[data-fd=panel]").bounding_box()
         assert box is not None and box["width"] >= 385 and box["height"] >= 800
