@@ -22,9 +22,9 @@ KB = KnowledgeBase.of(
 )
 
 
-def _answerer(head_label: str, threshold: float, *, unsure: bool = True) -> FaqAnswerer:
+def _answerer(head_label: str, threshold: float, *, clarifying: bool = True) -> FaqAnswerer:
     index = KnowledgeIndex(KB, TfidfEmbedder())
-    calibration = _calibration(clarifying=unsure)
+    calibration = _calibration(clarifying=clarifying)
     dim = index.encode("x").sentence.shape[0]
     # A head whose one label vector is the query's own vector: always sure of head_label.
     vector = index.encode("track my order").sentence.reshape(1, dim)
@@ -49,7 +49,7 @@ def test_agreeing_head_settles_the_options_on_the_answer() -> None:
 
 
 def test_agreeing_head_leaves_an_abstention_alone() -> None:
-    decision = _answerer("faq:track", threshold=0.5, unsure=False).decide("track my order")
+    decision = _answerer("faq:track", threshold=0.5, clarifying=False).decide("track my order")
     assert decision.kind is ReplyKind.ABSTAIN
 
 
