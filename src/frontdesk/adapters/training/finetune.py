@@ -61,6 +61,12 @@ class FinetuneResult:
     losses: list[float]
 
 
+@dataclass(frozen=True)
+class Anchors:
+    vectors: Any  # torch tensor (examples, dim): each example's base embedding, unit rows
+    anchored: Any  # torch bool tensor (examples,): held near its base embedding or not
+
+
 def _torch() -> Any:
     return importlib.import_module("torch")
 
@@ -118,7 +124,6 @@ def finetune(
     anchors = Anchors(
         torch.tensor(base_vectors),
         torch.tensor([bool(anchored_labels and anchored_labels[t]) for t in targets]),
-        params.anchor_weight,
     )
     head = torch.nn.Parameter(torch.tensor(start))
     optimiser = torch.optim.AdamW(
@@ -157,13 +162,6 @@ def finetune(
     return FinetuneResult(model, vectors, losses)
 
 
-@dataclass(frozen=True)
-class Anchors:
-    vectors: Any  # torch tensor (examples, dim): each example's base embedding, unit rows
-    anchored: Any  # torch bool tensor (examples,)
-    weight: float
-
-
 def _step(
     torch: Any,
     model: Any,
@@ -180,10 +178,10 @@ def _step(
     features = (model.preprocess if hasattr(model, "preprocess") else model.tokenize)(texts)
     embedded = model(features)["sentence_embedding"]
     functional = torch.nn.functional
-    logits = (
-        params.scale * functional.normalize(embedded, dim=-1) @ functional.normalize(head, dim=-1).T
-    )
-    masked = masks[torch.tensor(list(batch))]
+    unit = functional.normalize(embedded, dim=-1)
+    logits = params.scale * unit @ functional.normalize(head, dim=-1).T
+    rows = torch.tensor(list(batch))
+    masked = masks[rows]
     log_probs = functional.log_softmax(logits.masked_fill(masked, -1e4), dim=-1)
     wanted = torch.tensor([targets[i] for i in batch])
     nll = -log_probs.gather(1, wanted[:, None])[:, 0]
@@ -192,10 +190,8 @@ def _step(
     smooth = -(log_probs * valid).sum(-1) / valid.sum(-1)
     epsilon = params.label_smoothing
     loss = ((1.0 - epsilon) * nll + epsilon * smooth).mean()
-    rows = torch.tensor(list(batch))
     anchored = anchors.anchored[rows]
-    if anchors.weight > 0 and bool(anchored.any()):
-        unit = functional.normalize(embedded, dim=-1)
+    if params.anchor_weight > 0 and bool(anchored.any()):
         drift = 1.0 - (unit * anchors.vectors[rows]).sum(-1)
-        loss = loss + anchors.weight * drift[anchored].mean()
+        loss = loss + params.anchor_weight * drift[anchored].mean()
     return loss
